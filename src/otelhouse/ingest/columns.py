@@ -1,0 +1,126 @@
+"""Column buffers that decoders fill row by row and turn into one Arrow batch.
+
+Maps are kept flat (all keys, all values, one offset per row) so a record costs a few list
+appends and no per-record dict; Arrow then builds each column in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
+from otelhouse.ingest.values import render_into
+from otelhouse.store.schema import ATTRS, Table, arrow_schema
+
+
+class MapColumn:
+    """`Map(String, String)` rows as flat keys and values plus row offsets."""
+
+    __slots__ = ("offsets", "keys", "values")
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = [0]
+        self.keys: list[str] = []
+        self.values: list[str] = []
+
+    def add(self, keys: list[str], values: list[str]) -> None:
+        self.keys.extend(keys)
+        self.values.extend(values)
+        self.offsets.append(len(self.keys))
+
+    def add_kvs(self, kvs: Iterable[KeyValue]) -> None:
+        render_into(kvs, self.keys, self.values)
+        self.offsets.append(len(self.keys))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_arrow(self) -> pa.Array:
+        return pa.MapArray.from_arrays(
+            pa.array(self.offsets, pa.int32()),
+            pa.array(self.keys, pa.string()),
+            pa.array(self.values, pa.string()),
+        )
+
+
+class ListColumn:
+    """`Array(T)` rows: items appended one by one, `end_row()` closes a row."""
+
+    __slots__ = ("offsets", "items", "item_type")
+
+    def __init__(self, item_type: str) -> None:
+        self.offsets: list[int] = [0]
+        self.item_type = item_type
+        self.items: list[object] | MapColumn = MapColumn() if item_type == ATTRS else []
+
+    def end_row(self) -> None:
+        self.offsets.append(len(self.items))
+
+    def extend_row(self, values: Iterable[object]) -> None:
+        items = self.items
+        assert isinstance(items, list)
+        items.extend(values)
+        self.offsets.append(len(items))
+
+    def to_arrow(self, list_type: pa.ListType) -> pa.Array:
+        if isinstance(self.items, MapColumn):
+            values = self.items.to_arrow()
+        else:
+            values = pa.array(self.items, list_type.value_type)
+        return pa.ListArray.from_arrays(pa.array(self.offsets, pa.int32()), values)
+
+
+Buffer = list[object] | MapColumn | ListColumn
+
+
+class TableRows:
+    """All rows decoded for one table from one request."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.schema = arrow_schema(table)
+        self.columns: dict[str, Buffer] = {c.name: _buffer_for(c.type) for c in table.insert_columns}
+
+    def __getitem__(self, name: str) -> Buffer:
+        return self.columns[name]
+
+    def scalar(self, name: str) -> list[object]:
+        buffer = self.columns[name]
+        assert isinstance(buffer, list)
+        return buffer
+
+    def map(self, name: str) -> MapColumn:
+        buffer = self.columns[name]
+        assert isinstance(buffer, MapColumn)
+        return buffer
+
+    def list(self, name: str) -> ListColumn:
+        buffer = self.columns[name]
+        assert isinstance(buffer, ListColumn)
+        return buffer
+
+    def __len__(self) -> int:
+        first = next(iter(self.columns.values()))
+        return len(first) if not isinstance(first, ListColumn) else len(first.offsets) - 1
+
+    def to_arrow(self) -> pa.RecordBatch:
+        arrays = []
+        for field in self.schema:
+            buffer = self.columns[field.name]
+            if isinstance(buffer, MapColumn):
+                arrays.append(buffer.to_arrow())
+            elif isinstance(buffer, ListColumn):
+                arrays.append(buffer.to_arrow(field.type))
+            else:
+                arrays.append(pa.array(buffer, field.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+def _buffer_for(ch_type: str) -> Buffer:
+    if ch_type == ATTRS:
+        return MapColumn()
+    if ch_type.startswith("Array("):
+        return ListColumn(ch_type[6:-1])
+    return []

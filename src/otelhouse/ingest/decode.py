@@ -1,0 +1,334 @@
+"""OTLP export requests -> Arrow batches per ClickHouse table.
+
+The mapping follows the OpenTelemetry collector's ClickHouse exporter: `ServiceName` from the
+resource's `service.name`, ids as lowercase hex (empty when all zero), attributes rendered to
+strings, log `Timestamp` falling back to the observed time, span kinds and status codes as
+pdata's names. A record whose ids have the wrong length is rejected and counted; the rest of
+the request is stored (OTLP partial success).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
+from opentelemetry.proto.metrics.v1 import metrics_pb2
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+
+from otelhouse.ingest.columns import MapColumn, TableRows
+from otelhouse.ingest.values import render, render_pairs
+from otelhouse.store import schema
+
+SPAN_KINDS = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
+STATUS_CODES = ("Unset", "Ok", "Error")
+SERVICE_NAME = "service.name"
+
+
+@dataclass
+class Decoded:
+    """What one request turned into: a batch per table, and what was refused."""
+
+    batches: dict[str, pa.RecordBatch] = field(default_factory=dict)
+    accepted: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        if reason not in self.errors and len(self.errors) < 5:
+            self.errors.append(reason)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.errors)
+
+    def add(self, rows: TableRows) -> None:
+        count = len(rows)
+        if count:
+            self.batches[rows.table.name] = rows.to_arrow()
+            self.accepted += count
+
+
+def hex_id(raw: bytes) -> str:
+    """An id as lowercase hex; all-zero ids are 'empty' in OTLP and stored as ''."""
+    return raw.hex() if raw.strip(b"\x00") else ""
+
+
+@dataclass
+class _Resource:
+    keys: list[str]
+    values: list[str]
+    service: str
+    schema_url: str
+
+    @classmethod
+    def of(cls, resource: Resource, schema_url: str) -> _Resource:
+        keys, values = render_pairs(resource.attributes)
+        service = ""
+        for key, value in zip(keys, values, strict=True):
+            if key == SERVICE_NAME:
+                service = value
+        return cls(keys, values, service, schema_url)
+
+
+@dataclass
+class _Scope:
+    name: str
+    version: str
+    keys: list[str]
+    values: list[str]
+    dropped: int
+    schema_url: str
+
+    @classmethod
+    def of(cls, scope: InstrumentationScope, schema_url: str) -> _Scope:
+        keys, values = render_pairs(scope.attributes)
+        return cls(scope.name, scope.version, keys, values, scope.dropped_attributes_count, schema_url)
+
+
+# --- logs ------------------------------------------------------------------------------------
+
+
+def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
+    out = Decoded()
+    rows = TableRows(schema.LOGS)
+    ts, trace_ids, span_ids, flags = (rows.scalar(n) for n in ("Timestamp", "TraceId", "SpanId", "TraceFlags"))
+    sev_text, sev_num, services = (rows.scalar(n) for n in ("SeverityText", "SeverityNumber", "ServiceName"))
+    bodies, res_urls, scope_urls = (rows.scalar(n) for n in ("Body", "ResourceSchemaUrl", "ScopeSchemaUrl"))
+    scope_names, scope_versions, events = (rows.scalar(n) for n in ("ScopeName", "ScopeVersion", "EventName"))
+    res_attrs, scope_attrs, log_attrs = (rows.map(n) for n in ("ResourceAttributes", "ScopeAttributes", "LogAttributes"))
+    for resource_logs in request.resource_logs:
+        res = _Resource.of(resource_logs.resource, resource_logs.schema_url)
+        for scope_logs in resource_logs.scope_logs:
+            scope = _Scope.of(scope_logs.scope, scope_logs.schema_url)
+            for record in scope_logs.log_records:
+                trace_id = record.trace_id
+                span_id = record.span_id
+                if len(trace_id) not in (0, 16) or len(span_id) not in (0, 8):
+                    out.reject("log record with a trace_id that is not 16 bytes or a span_id that is not 8 bytes")
+                    continue
+                ts.append(record.time_unix_nano or record.observed_time_unix_nano)
+                trace_ids.append(hex_id(trace_id) if trace_id else "")
+                span_ids.append(hex_id(span_id) if span_id else "")
+                flags.append(record.flags & 0xFF)
+                sev_text.append(record.severity_text)
+                sev_num.append(record.severity_number)
+                services.append(res.service)
+                body = record.body
+                bodies.append(body.string_value if body.WhichOneof("value") == "string_value" else render(body))
+                res_urls.append(res.schema_url)
+                scope_urls.append(scope.schema_url)
+                scope_names.append(scope.name)
+                scope_versions.append(scope.version)
+                events.append(record.event_name)
+                res_attrs.add(res.keys, res.values)
+                scope_attrs.add(scope.keys, scope.values)
+                log_attrs.add_kvs(record.attributes)
+    out.add(rows)
+    return out
+
+
+# --- traces ----------------------------------------------------------------------------------
+
+
+def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
+    out = Decoded()
+    rows = TableRows(schema.TRACES)
+    add = {name: rows.scalar(name).append for name in _TRACE_SCALARS}
+    res_attrs, span_attrs = rows.map("ResourceAttributes"), rows.map("SpanAttributes")
+    ev_ts, ev_names, ev_attrs = (rows.list(f"Events.{n}") for n in ("Timestamp", "Name", "Attributes"))
+    ln_trace, ln_span, ln_state, ln_attrs = (rows.list(f"Links.{n}") for n in ("TraceId", "SpanId", "TraceState", "Attributes"))
+    for resource_spans in request.resource_spans:
+        res = _Resource.of(resource_spans.resource, resource_spans.schema_url)
+        for scope_spans in resource_spans.scope_spans:
+            scope = scope_spans.scope
+            for span in scope_spans.spans:
+                if len(span.trace_id) != 16 or len(span.span_id) != 8 or len(span.parent_span_id) not in (0, 8):
+                    out.reject("span without a 16-byte trace_id and an 8-byte span_id")
+                    continue
+                start, end = span.start_time_unix_nano, span.end_time_unix_nano
+                add["Timestamp"](start)
+                add["TraceId"](hex_id(span.trace_id))
+                add["SpanId"](hex_id(span.span_id))
+                add["ParentSpanId"](hex_id(span.parent_span_id))
+                add["TraceState"](span.trace_state)
+                add["SpanName"](span.name)
+                add["SpanKind"](_name(SPAN_KINDS, span.kind))
+                add["ServiceName"](res.service)
+                add["ScopeName"](scope.name)
+                add["ScopeVersion"](scope.version)
+                add["Duration"](end - start if end > start else 0)
+                add["StatusCode"](_name(STATUS_CODES, span.status.code))
+                add["StatusMessage"](span.status.message)
+                res_attrs.add(res.keys, res.values)
+                span_attrs.add_kvs(span.attributes)
+                ev_ts.extend_row(e.time_unix_nano for e in span.events)
+                ev_names.extend_row(e.name for e in span.events)
+                _add_map_row(ev_attrs.items, (e.attributes for e in span.events), ev_attrs.end_row)
+                ln_trace.extend_row(hex_id(link.trace_id) for link in span.links)
+                ln_span.extend_row(hex_id(link.span_id) for link in span.links)
+                ln_state.extend_row(link.trace_state for link in span.links)
+                _add_map_row(ln_attrs.items, (link.attributes for link in span.links), ln_attrs.end_row)
+    out.add(rows)
+    return out
+
+
+_TRACE_SCALARS = (
+    "Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "SpanKind", "ServiceName",
+    "ScopeName", "ScopeVersion", "Duration", "StatusCode", "StatusMessage",
+)  # fmt: skip
+
+
+def _name(names: tuple[str, ...], number: int) -> str:
+    return names[number] if 0 <= number < len(names) else names[0]
+
+
+def _add_map_row(column: object, attribute_lists: object, end_row: Callable[[], None]) -> None:
+    assert isinstance(column, MapColumn)
+    for kvs in attribute_lists:  # type: ignore[attr-defined]
+        column.add_kvs(kvs)
+    end_row()
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _MetricContext:
+    """Per-metric values shared by all its data points."""
+
+    res: _Resource
+    scope: _Scope
+    metric: metrics_pb2.Metric
+
+
+def decode_metrics(request: ExportMetricsServiceRequest) -> Decoded:
+    out = Decoded()
+    tables = {t.name: TableRows(t) for t in (schema.GAUGE, schema.SUM, schema.HISTOGRAM, schema.EXP_HISTOGRAM, schema.SUMMARY)}
+    for resource_metrics in request.resource_metrics:
+        res = _Resource.of(resource_metrics.resource, resource_metrics.schema_url)
+        for scope_metrics in resource_metrics.scope_metrics:
+            scope = _Scope.of(scope_metrics.scope, scope_metrics.schema_url)
+            for metric in scope_metrics.metrics:
+                _decode_metric(_MetricContext(res, scope, metric), tables, out)
+    for rows in tables.values():
+        out.add(rows)
+    return out
+
+
+def _decode_metric(ctx: _MetricContext, tables: dict[str, TableRows], out: Decoded) -> None:
+    metric = ctx.metric
+    kind = metric.WhichOneof("data")
+    if kind == "gauge":
+        rows = tables[schema.GAUGE.name]
+        for point in metric.gauge.data_points:
+            _add_number_point(rows, ctx, point)
+    elif kind == "sum":
+        rows = tables[schema.SUM.name]
+        for point in metric.sum.data_points:
+            _add_number_point(rows, ctx, point)
+            rows.scalar("AggregationTemporality").append(metric.sum.aggregation_temporality)
+            rows.scalar("IsMonotonic").append(metric.sum.is_monotonic)
+    elif kind == "histogram":
+        rows = tables[schema.HISTOGRAM.name]
+        for hpoint in metric.histogram.data_points:
+            _add_histogram_point(rows, ctx, hpoint, metric.histogram.aggregation_temporality)
+    elif kind == "exponential_histogram":
+        rows = tables[schema.EXP_HISTOGRAM.name]
+        for epoint in metric.exponential_histogram.data_points:
+            _add_exp_histogram_point(rows, ctx, epoint, metric.exponential_histogram.aggregation_temporality)
+    elif kind == "summary":
+        rows = tables[schema.SUMMARY.name]
+        for spoint in metric.summary.data_points:
+            _add_point_head(rows, ctx, spoint)
+            rows.scalar("Count").append(spoint.count)
+            rows.scalar("Sum").append(spoint.sum)
+            rows.list("ValueAtQuantiles.Quantile").extend_row(q.quantile for q in spoint.quantile_values)
+            rows.list("ValueAtQuantiles.Value").extend_row(q.value for q in spoint.quantile_values)
+            rows.scalar("Flags").append(spoint.flags)
+    else:
+        out.reject(f"metric {metric.name!r} has no data (gauge, sum, histogram, exponential_histogram or summary)")
+
+
+def _add_point_head(rows: TableRows, ctx: _MetricContext, point: object) -> None:
+    """The columns every metric table starts with."""
+    res, scope, metric = ctx.res, ctx.scope, ctx.metric
+    for name, value in (
+        ("ResourceSchemaUrl", res.schema_url),
+        ("ScopeName", scope.name),
+        ("ScopeVersion", scope.version),
+        ("ScopeDroppedAttrCount", scope.dropped),
+        ("ScopeSchemaUrl", scope.schema_url),
+        ("ServiceName", res.service),
+        ("MetricName", metric.name),
+        ("MetricDescription", metric.description),
+        ("MetricUnit", metric.unit),
+        ("StartTimeUnix", point.start_time_unix_nano),  # type: ignore[attr-defined]
+        ("TimeUnix", point.time_unix_nano),  # type: ignore[attr-defined]
+    ):
+        rows.scalar(name).append(value)
+    rows.map("ResourceAttributes").add(res.keys, res.values)
+    rows.map("ScopeAttributes").add(scope.keys, scope.values)
+    rows.map("Attributes").add_kvs(point.attributes)  # type: ignore[attr-defined]
+
+
+def _number(holder: metrics_pb2.NumberDataPoint | metrics_pb2.Exemplar) -> float:
+    if holder.WhichOneof("value") == "as_int":
+        return float(holder.as_int)
+    return holder.as_double
+
+
+def _add_exemplars(rows: TableRows, exemplars: list[metrics_pb2.Exemplar]) -> None:
+    attrs = rows.list("Exemplars.FilteredAttributes")
+    _add_map_row(attrs.items, (e.filtered_attributes for e in exemplars), attrs.end_row)
+    rows.list("Exemplars.TimeUnix").extend_row(e.time_unix_nano for e in exemplars)
+    rows.list("Exemplars.Value").extend_row(_number(e) for e in exemplars)
+    rows.list("Exemplars.SpanId").extend_row(hex_id(e.span_id) for e in exemplars)
+    rows.list("Exemplars.TraceId").extend_row(hex_id(e.trace_id) for e in exemplars)
+
+
+def _add_number_point(rows: TableRows, ctx: _MetricContext, point: metrics_pb2.NumberDataPoint) -> None:
+    _add_point_head(rows, ctx, point)
+    rows.scalar("Value").append(_number(point))
+    rows.scalar("Flags").append(point.flags)
+    _add_exemplars(rows, list(point.exemplars))
+
+
+def _add_tail(rows: TableRows, point: object, temporality: int) -> None:
+    """Exemplars, flags, min, max and temporality: the end of both histogram tables."""
+    _add_exemplars(rows, list(point.exemplars))  # type: ignore[attr-defined]
+    rows.scalar("Flags").append(point.flags)  # type: ignore[attr-defined]
+    rows.scalar("Min").append(point.min)  # type: ignore[attr-defined]
+    rows.scalar("Max").append(point.max)  # type: ignore[attr-defined]
+    rows.scalar("AggregationTemporality").append(temporality)
+
+
+def _add_histogram_point(
+    rows: TableRows, ctx: _MetricContext, point: metrics_pb2.HistogramDataPoint, temporality: int
+) -> None:
+    _add_point_head(rows, ctx, point)
+    rows.scalar("Count").append(point.count)
+    rows.scalar("Sum").append(point.sum)
+    rows.list("BucketCounts").extend_row(point.bucket_counts)
+    rows.list("ExplicitBounds").extend_row(point.explicit_bounds)
+    _add_tail(rows, point, temporality)
+
+
+def _add_exp_histogram_point(
+    rows: TableRows, ctx: _MetricContext, point: metrics_pb2.ExponentialHistogramDataPoint, temporality: int
+) -> None:
+    _add_point_head(rows, ctx, point)
+    rows.scalar("Count").append(point.count)
+    rows.scalar("Sum").append(point.sum)
+    rows.scalar("Scale").append(point.scale)
+    rows.scalar("ZeroCount").append(point.zero_count)
+    rows.scalar("PositiveOffset").append(point.positive.offset)
+    rows.list("PositiveBucketCounts").extend_row(point.positive.bucket_counts)
+    rows.scalar("NegativeOffset").append(point.negative.offset)
+    rows.list("NegativeBucketCounts").extend_row(point.negative.bucket_counts)
+    _add_tail(rows, point, temporality)

@@ -1,0 +1,116 @@
+"""All configuration, read once from `OTELHOUSE_*` environment variables and CLI flags.
+
+Nothing else in otelhouse reads the environment. Secrets can also come from a file named by
+`OTELHOUSE_<NAME>_FILE` (Docker and Kubernetes secrets).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+SECRET_FIELDS = ("clickhouse_ingest_password", "clickhouse_query_password")
+
+
+def parse_duration(text: str) -> int:
+    """'30d', '72h', '90m', '3600' (seconds) -> seconds."""
+    match = _DURATION.match(str(text))
+    if not match or int(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a duration: use a positive number with s, m, h, d or w, e.g. 30d or 72h")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OTELHOUSE_", extra="ignore")
+
+    data_dir: Path = Field(Path("otelhouse-data"), description="Where the embedded ClickHouse and SQLite live.")
+    clickhouse_url: str = Field(
+        "", description="`http(s)://host:port` for a ClickHouse server or Cloud; empty = embedded chDB in the data dir."
+    )
+    clickhouse_database: str = Field("otel", description="ClickHouse database holding the otel_* tables.")
+    clickhouse_ingest_user: str = Field("default", description="ClickHouse user for inserts and schema (server only).")
+    clickhouse_ingest_password: str = Field("", description="Its password (or `_FILE`).", repr=False)
+    clickhouse_query_user: str = Field("default", description="ClickHouse user for reads (server only).")
+    clickhouse_query_password: str = Field("", description="Its password (or `_FILE`).", repr=False)
+    clickhouse_ingest_password_file: Path | None = Field(None, description="File holding the ingest password.")
+    clickhouse_query_password_file: Path | None = Field(None, description="File holding the query password.")
+    database_url: str = Field(
+        "", description="Metadata database: `postgresql://…`; empty = SQLite at `<data dir>/meta.db`."
+    )
+
+    api_host: str = Field("127.0.0.1", description="Bind address of the HTTP API and UI.")
+    api_port: int = Field(8080, description="Port of the HTTP API and UI.")
+    otlp_http_host: str = Field("127.0.0.1", description="Bind address of the OTLP/HTTP receiver.")
+    otlp_http_port: int = Field(4318, description="Port of the OTLP/HTTP receiver.")
+    otlp_grpc_host: str = Field("127.0.0.1", description="Bind address of the OTLP/gRPC receiver.")
+    otlp_grpc_port: int = Field(4317, description="Port of the OTLP/gRPC receiver.")
+
+    ttl_logs: str = Field("30d", description="Retention of otel_logs.")
+    ttl_traces: str = Field("30d", description="Retention of otel_traces.")
+    ttl_metrics: str = Field("30d", description="Retention of the otel_metrics_* tables.")
+    ttl_sessions: str = Field("30d", description="Retention of hyperdx_sessions.")
+
+    batch_max_rows: int = Field(50_000, ge=1, description="Insert a table's batch once it holds this many rows…")
+    batch_max_delay_ms: int = Field(1000, ge=1, description="…or once its oldest row waited this long.")
+    queue_max_rows: int = Field(
+        400_000, ge=1, description="Rows waiting for insert before new requests get 503/UNAVAILABLE."
+    )
+    max_request_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest OTLP request body, after decompression (413 above)."
+    )
+    decode_workers: int = Field(
+        2, ge=0, description="Processes decoding OTLP into columns; 0 = decode in threads of the server process."
+    )
+    key_cache_seconds: float = Field(
+        5.0, gt=0, description="How long a checked ingestion key is trusted before the database is asked again."
+    )
+    log_level: str = Field("info", description="debug, info, warning or error.")
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        """`OTELHOUSE_X_FILE=/run/secrets/x` fills X from that file when X itself is unset."""
+        for name in SECRET_FIELDS:
+            path = getattr(self, f"{name}_file")
+            if path is not None and not getattr(self, name):
+                setattr(self, name, Path(path).read_text().strip())
+        return self
+
+    @field_validator("ttl_logs", "ttl_traces", "ttl_metrics", "ttl_sessions")
+    @classmethod
+    def _valid_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("clickhouse_database")
+    @classmethod
+    def _valid_identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be letters, digits and underscores")
+        return value
+
+    def ttl_seconds(self, signal: str) -> int:
+        return parse_duration(getattr(self, f"ttl_{signal}"))
+
+    @property
+    def embedded(self) -> bool:
+        return not self.clickhouse_url
+
+    @property
+    def chdb_path(self) -> Path:
+        return self.data_dir.resolve() / "clickhouse"
+
+    @property
+    def metadata_url(self) -> str:
+        """SQLAlchemy async URL of the metadata database."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'meta.db'}"
+        if url.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        return url
+
