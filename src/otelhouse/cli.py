@@ -1,0 +1,65 @@
+"""The `otelhouse` command. `serve` is the main command; flags override environment variables."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from otelhouse.cli_keys import keys_app
+from otelhouse.settings import Settings
+
+app = typer.Typer(help="OpenTelemetry logs, traces and metrics into ClickHouse.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+Opt = typer.Option
+
+
+def build_settings(**overrides: Any) -> Settings:
+    """Environment first, then the flags that were given; exits with a clear message on bad values."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            typer.echo(f"invalid setting {field}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    data_dir: Annotated[Path | None, Opt(help="Data directory (OTELHOUSE_DATA_DIR).")] = None,
+    clickhouse_url: Annotated[str | None, Opt(help="ClickHouse server URL; empty = embedded.")] = None,
+    database_url: Annotated[str | None, Opt(help="Metadata database URL; empty = SQLite.")] = None,
+    api_host: Annotated[str | None, Opt(help="API bind address.")] = None,
+    api_port: Annotated[int | None, Opt(help="API port.")] = None,
+    otlp_http_host: Annotated[str | None, Opt(help="OTLP/HTTP bind address.")] = None,
+    otlp_http_port: Annotated[int | None, Opt(help="OTLP/HTTP port.")] = None,
+    otlp_grpc_host: Annotated[str | None, Opt(help="OTLP/gRPC bind address.")] = None,
+    otlp_grpc_port: Annotated[int | None, Opt(help="OTLP/gRPC port.")] = None,
+    ttl_logs: Annotated[str | None, Opt(help="Retention of logs, e.g. 30d.")] = None,
+    ttl_traces: Annotated[str | None, Opt(help="Retention of traces.")] = None,
+    ttl_metrics: Annotated[str | None, Opt(help="Retention of metrics.")] = None,
+    ttl_sessions: Annotated[str | None, Opt(help="Retention of sessions.")] = None,
+    batch_max_rows: Annotated[int | None, Opt(help="Rows per insert.")] = None,
+    batch_max_delay_ms: Annotated[int | None, Opt(help="Longest wait before an insert, ms.")] = None,
+    queue_max_rows: Annotated[int | None, Opt(help="Queued rows before 503/UNAVAILABLE.")] = None,
+    max_request_bytes: Annotated[int | None, Opt(help="Largest decompressed OTLP body.")] = None,
+    decode_workers: Annotated[int | None, Opt(help="Decode processes (0 = threads).")] = None,
+    log_level: Annotated[str | None, Opt(help="debug, info, warning, error.")] = None,
+) -> None:
+    """Run the OTLP receivers, the API and the store in one process."""
+    from otelhouse.server import serve as run_server
+
+    settings = build_settings(**{k: v for k, v in locals().items() if k != "run_server"})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run_server(settings))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""Decoding off the event loop.
+
+Turning OTLP into columns is per-record Python work that holds the GIL, so by default it
+runs in worker processes: the server process keeps its core for HTTP, gRPC and ClickHouse
+inserts, and decoding scales with the machine's cores. `decode_workers = 0` decodes in a
+thread of the server process instead (tests, tiny machines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from types import TracebackType
+from typing import Literal
+
+from google.protobuf.message import DecodeError, Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from otelhouse.ingest.decode import Decoded, decode_logs, decode_metrics, decode_traces
+from otelhouse.ingest.errors import BadPayload
+from otelhouse.ingest.otlp_json import parse_json
+
+Signal = Literal["logs", "traces", "metrics"]
+Encoding = Literal["protobuf", "json"]
+
+REQUEST_TYPES: dict[str, type[Message]] = {
+    "logs": ExportLogsServiceRequest,
+    "traces": ExportTraceServiceRequest,
+    "metrics": ExportMetricsServiceRequest,
+}
+_DECODERS = {"logs": decode_logs, "traces": decode_traces, "metrics": decode_metrics}
+
+
+def decode_payload(signal: str, encoding: str, body: bytes) -> Decoded:
+    """Bytes of an export request -> Arrow batches. Raises BadPayload for malformed input."""
+    message_type = REQUEST_TYPES[signal]
+    if encoding == "json":
+        request = parse_json(message_type, body)
+    else:
+        try:
+            request = message_type.FromString(body)
+        except DecodeError as exc:
+            raise BadPayload(f"the body is not a valid OTLP protobuf {message_type.__name__}: {exc}") from exc
+    return _DECODERS[signal](request)  # type: ignore[operator]
+
+
+def _warm_up() -> None:
+    """Imports happen at worker start, not on the first request."""
+    decode_payload("logs", "protobuf", b"")
+
+
+class Decoder:
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._executor: Executor | None = None
+
+    async def __aenter__(self) -> Decoder:
+        if self._workers > 0:
+            # spawn, not fork: the server process runs ClickHouse and gRPC threads.
+            context = multiprocessing.get_context("spawn")
+            pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_warm_up)
+            self._executor = pool
+        else:
+            self._executor = ThreadPoolExecutor(2, thread_name_prefix="decode")
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    async def decode(self, signal: str, encoding: str, body: bytes) -> Decoded:
+        assert self._executor is not None, "decoder is not started"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, decode_payload, signal, encoding, body)

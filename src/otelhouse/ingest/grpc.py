@@ -1,0 +1,89 @@
+"""OTLP/gRPC receiver: the three Export services plus the standard health service.
+
+Requests arrive as raw bytes (no deserializer) so the decode happens once, in a decode
+worker, not on the event loop. Codes as OTLP gives them: INVALID_ARGUMENT for bad data,
+UNAUTHENTICATED without a valid key, UNAVAILABLE (retryable) when the data cannot be stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from otelhouse.ingest.errors import BadPayload
+from otelhouse.ingest.pipeline import QueueFull, Unavailable
+from otelhouse.ingest.service import Ingest, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+_SERVICES = {
+    "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
+    "traces": "opentelemetry.proto.collector.trace.v1.TraceService",
+    "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService",
+}
+
+
+def _handler(ingest: Ingest, signal: str) -> grpc.RpcMethodHandler:
+    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        outcome = "ok"
+        try:
+            metadata = dict(context.invocation_metadata() or ())
+            await ingest.authenticate(metadata.get("authorization"))
+            response = await ingest.export(signal, "protobuf", body)
+            return response.SerializeToString()  # type: ignore[no-any-return]
+        except Unauthenticated as exc:
+            outcome = "unauthenticated"
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        except BadPayload as exc:
+            outcome = "bad_request"
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except (QueueFull, Unavailable) as exc:
+            outcome = "unavailable"
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"{exc}; retry later")
+        finally:
+            ingest.metrics.requests.labels("grpc", signal, outcome).inc()
+        raise AssertionError("unreachable: abort raises")
+
+    return grpc.unary_unary_rpc_method_handler(export)
+
+
+class GrpcReceiver:
+    """The gRPC server as an async context manager: serving on enter, drained on exit."""
+
+    def __init__(self, ingest: Ingest, host: str, port: int, grace_seconds: float = 10.0) -> None:
+        options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", ingest.max_request_bytes),
+            ("grpc.so_reuseport", 0),
+        ]
+        self.server = grpc.aio.server(options=options)
+        for signal, service in _SERVICES.items():
+            handlers = {"Export": _handler(ingest, signal)}
+            self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+        self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.address = f"{host}:{port}"
+        self.port = self.server.add_insecure_port(self.address)
+        if self.port == 0:
+            raise OSError(f"cannot listen for OTLP/gRPC on {self.address}")
+        self._grace = grace_seconds
+
+    async def __aenter__(self) -> GrpcReceiver:
+        await self.server.start()
+        await _set_health(self.health, health_pb2.HealthCheckResponse.SERVING)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await _set_health(self.health, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(self._grace)
+
+
+async def _set_health(servicer: Any, status: int) -> None:
+    result = servicer.set("", status)
+    if result is not None:
+        await result

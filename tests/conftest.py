@@ -1,0 +1,100 @@
+"""Shared pytest fixtures. Each block below is self-contained: add new fixtures as new blocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# --- postgres_url: a real, throwaway PostgreSQL server for tests marked `postgres` ---------------------
+#
+# Binaries come from $PG_BIN (the Makefile sets it) or the newest /usr/lib/postgresql/*/bin. PostgreSQL
+# refuses to run as root, so as root the server runs as the `postgres` system user via `runuser`.
+# Missing binaries fail the tests instead of skipping them: CI has them, and a skip would hide that
+# the PostgreSQL path went untested.
+
+_PG_DATABASE = "otelhouse_test"
+_PG_USER = "postgres"
+
+
+def _pg_bin() -> Path:
+    configured = os.environ.get("PG_BIN")
+    if configured:
+        candidates = [Path(configured)]
+    else:
+        found = Path("/usr/lib/postgresql").glob("*/bin")
+        candidates = sorted(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    for candidate in candidates:
+        if all((candidate / tool).is_file() for tool in ("initdb", "pg_ctl", "createdb")):
+            return candidate
+    where = f"PG_BIN={configured}" if configured else "/usr/lib/postgresql/*/bin"
+    pytest.fail(
+        f"PostgreSQL server binaries (initdb, pg_ctl, createdb) not found in {where}: install the "
+        "`postgresql` package or set PG_BIN to the folder holding them (`make test` does)",
+        pytrace=False,
+    )
+
+
+def _as_pg_user(args: list[str]) -> list[str]:
+    return ["runuser", "-u", _PG_USER, "--", *args] if os.geteuid() == 0 else args
+
+
+def _run_pg(args: list[str], log: Path | None = None) -> None:
+    result = subprocess.run(_as_pg_user(args), capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        server_log = log.read_text(errors="replace") if log is not None and log.exists() else ""
+        pytest.fail(
+            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}{server_log}",
+            pytrace=False,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pg_workdir() -> Path:
+    if os.geteuid() != 0:
+        return Path(tempfile.mkdtemp(prefix="otelhouse-pg-"))
+    # /tmp, not $TMPDIR: the `postgres` user must be able to reach the folder.
+    workdir = Path(tempfile.mkdtemp(prefix="otelhouse-pg-", dir="/tmp"))
+    try:
+        shutil.chown(workdir, user=_PG_USER, group=_PG_USER)
+    except LookupError:
+        pytest.fail("running as root needs the `postgres` system user (from Debian's postgresql package)")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """`postgresql+asyncpg://` URL of an empty database on a PostgreSQL server started for this session."""
+    bin_dir = _pg_bin()
+    workdir = _pg_workdir()
+    data, log, port = workdir / "data", workdir / "server.log", _free_port()
+    try:
+        _run_pg([str(bin_dir / "initdb"), "-D", str(data), "-U", _PG_USER, "-A", "trust", "--locale=C", "-E", "UTF8"])
+        options = (
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        _run_pg(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", options, "start"], log
+        )
+        try:
+            _run_pg([str(bin_dir / "createdb"), "-h", str(workdir), "-p", str(port), "-U", _PG_USER, _PG_DATABASE])
+            yield f"postgresql+asyncpg://{_PG_USER}@127.0.0.1:{port}/{_PG_DATABASE}"
+        finally:
+            _run_pg([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- end of postgres_url ------------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Run `otelhouse serve` as a real subprocess on free ports, and read what it stored.
+
+chDB allows one engine per process and one process per data directory, so the tests read
+ClickHouse in a short-lived subprocess after the server has stopped (SIGTERM drains it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    api_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
+    grpc_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def otlp_http(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def otlp_grpc(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def key(self) -> str:
+        return (self.data_dir / "initial-ingestion-key").read_text().strip()
+
+    def start(self, timeout: float = 60.0) -> Server:
+        env = {
+            **os.environ,
+            "OTELHOUSE_DATA_DIR": str(self.data_dir),
+            "OTELHOUSE_API_PORT": str(self.api_port),
+            "OTELHOUSE_OTLP_HTTP_PORT": str(self.http_port),
+            "OTELHOUSE_OTLP_GRPC_PORT": str(self.grpc_port),
+            "OTELHOUSE_BATCH_MAX_DELAY_MS": "200",
+            "OTELHOUSE_DECODE_WORKERS": "1",
+            **self.env,
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "otelhouse.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.api}/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM, then wait: the server drains its queue before it exits."""
+        if self.process is None:
+            return 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.process = None
+        return code
+
+
+_READER = """
+import json, sys, chdb
+conn = chdb.connect(sys.argv[1])
+print(conn.query(sys.argv[2], "JSONEachRow"))
+"""
+
+
+def read_rows(data_dir: Path, sql: str) -> list[dict[str, Any]]:
+    """Rows of a query against a stopped server's embedded ClickHouse, as dicts."""
+    out = subprocess.run(
+        [sys.executable, "-c", _READER, str(data_dir / "clickhouse"), sql],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
