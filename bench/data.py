@@ -15,7 +15,22 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 SERVICES = ("checkout", "cart", "payments", "frontend", "inventory")
 ROUTES = ("/api/cart", "/api/checkout", "/api/items/{id}", "/health", "/api/users/{id}/orders")
-WORDS = "request handled user order item cache miss retry upstream timeout database query slow ok".split()
+WORDS = [
+    "request",
+    "handled",
+    "user",
+    "order",
+    "item",
+    "cache",
+    "miss",
+    "retry",
+    "upstream",
+    "timeout",
+    "database",
+    "query",
+    "slow",
+    "ok",
+]
 LEVELS = ((9, "INFO"), (13, "WARN"), (17, "ERROR"), (5, "DEBUG"))
 
 

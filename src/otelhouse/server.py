@@ -73,11 +73,17 @@ async def serve(settings: Settings) -> None:
         store = await stack.enter_async_context(Store(settings))
         decoder = await stack.enter_async_context(Decoder(settings.decode_workers))
         pipeline = await stack.enter_async_context(
-            Pipeline(store.insert, metrics, settings.batch_max_rows, settings.batch_max_delay_ms / 1000,
-                     settings.queue_max_rows)  # fmt: skip
+            Pipeline(
+                store.insert,
+                metrics,
+                settings.batch_max_rows,
+                settings.batch_max_delay_ms / 1000,
+                settings.queue_max_rows,
+            )
         )
-        ingest = Ingest(KeyCache(keys, settings.key_cache_seconds), decoder, pipeline, metrics,
-                        settings.max_request_bytes)  # fmt: skip
+        ingest = Ingest(
+            KeyCache(keys, settings.key_cache_seconds), decoder, pipeline, metrics, settings.max_request_bytes
+        )
         await stack.enter_async_context(GrpcReceiver(ingest, settings.otlp_grpc_host, settings.otlp_grpc_port))
         api = create_app(ApiDeps(metrics, store.ping, lambda: pipeline.pending_rows))
         listeners = [

@@ -113,4 +113,3 @@ class Settings(BaseSettings):
         if url.startswith(("postgres://", "postgresql://")):
             return "postgresql+asyncpg://" + url.split("://", 1)[1]
         return url
-

@@ -18,7 +18,7 @@ from otelhouse.store.schema import ATTRS, Table, arrow_schema
 class MapColumn:
     """`Map(String, String)` rows as flat keys and values plus row offsets."""
 
-    __slots__ = ("offsets", "keys", "values")
+    __slots__ = ("keys", "offsets", "values")
 
     def __init__(self) -> None:
         self.offsets: list[int] = [0]
@@ -48,7 +48,7 @@ class MapColumn:
 class ListColumn:
     """`Array(T)` rows: items appended one by one, `end_row()` closes a row."""
 
-    __slots__ = ("offsets", "items", "item_type")
+    __slots__ = ("item_type", "items", "offsets")
 
     def __init__(self, item_type: str) -> None:
         self.offsets: list[int] = [0]

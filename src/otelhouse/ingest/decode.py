@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otelhouse.ingest.columns import MapColumn, TableRows
 from otelhouse.ingest.values import render, render_pairs
@@ -27,6 +28,9 @@ from otelhouse.store import schema
 SPAN_KINDS = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
 STATUS_CODES = ("Unset", "Ok", "Error")
 SERVICE_NAME = "service.name"
+MAX_NS = 2**63 - 1  # DateTime64(9) ends in 2262; later times cannot be stored
+ZERO_TRACE_ID = bytes(16)
+ZERO_SPAN_ID = bytes(8)
 
 
 @dataclass
@@ -73,6 +77,7 @@ class _Resource:
         for key, value in zip(keys, values, strict=True):
             if key == SERVICE_NAME:
                 service = value
+                break  # the first one wins, as pdata's Map.Get finds it
         return cls(keys, values, service, schema_url)
 
 
@@ -101,7 +106,9 @@ def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
     sev_text, sev_num, services = (rows.scalar(n) for n in ("SeverityText", "SeverityNumber", "ServiceName"))
     bodies, res_urls, scope_urls = (rows.scalar(n) for n in ("Body", "ResourceSchemaUrl", "ScopeSchemaUrl"))
     scope_names, scope_versions, events = (rows.scalar(n) for n in ("ScopeName", "ScopeVersion", "EventName"))
-    res_attrs, scope_attrs, log_attrs = (rows.map(n) for n in ("ResourceAttributes", "ScopeAttributes", "LogAttributes"))
+    res_attrs, scope_attrs, log_attrs = (
+        rows.map(n) for n in ("ResourceAttributes", "ScopeAttributes", "LogAttributes")
+    )
     for resource_logs in request.resource_logs:
         res = _Resource.of(resource_logs.resource, resource_logs.schema_url)
         for scope_logs in resource_logs.scope_logs:
@@ -112,12 +119,16 @@ def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
                 if len(trace_id) not in (0, 16) or len(span_id) not in (0, 8):
                     out.reject("log record with a trace_id that is not 16 bytes or a span_id that is not 8 bytes")
                     continue
-                ts.append(record.time_unix_nano or record.observed_time_unix_nano)
+                timestamp = record.time_unix_nano or record.observed_time_unix_nano
+                if timestamp > MAX_NS:
+                    out.reject("log record with a timestamp after the year 2262")
+                    continue
+                ts.append(timestamp)
                 trace_ids.append(hex_id(trace_id) if trace_id else "")
                 span_ids.append(hex_id(span_id) if span_id else "")
                 flags.append(record.flags & 0xFF)
                 sev_text.append(record.severity_text)
-                sev_num.append(record.severity_number)
+                sev_num.append(record.severity_number & 0xFF)  # stored as UInt8, like the exporter
                 services.append(res.service)
                 body = record.body
                 bodies.append(body.string_value if body.WhichOneof("value") == "string_value" else render(body))
@@ -142,14 +153,17 @@ def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
     add = {name: rows.scalar(name).append for name in _TRACE_SCALARS}
     res_attrs, span_attrs = rows.map("ResourceAttributes"), rows.map("SpanAttributes")
     ev_ts, ev_names, ev_attrs = (rows.list(f"Events.{n}") for n in ("Timestamp", "Name", "Attributes"))
-    ln_trace, ln_span, ln_state, ln_attrs = (rows.list(f"Links.{n}") for n in ("TraceId", "SpanId", "TraceState", "Attributes"))
+    ln_trace, ln_span, ln_state, ln_attrs = (
+        rows.list(f"Links.{n}") for n in ("TraceId", "SpanId", "TraceState", "Attributes")
+    )
     for resource_spans in request.resource_spans:
         res = _Resource.of(resource_spans.resource, resource_spans.schema_url)
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope
             for span in scope_spans.spans:
-                if len(span.trace_id) != 16 or len(span.span_id) != 8 or len(span.parent_span_id) not in (0, 8):
-                    out.reject("span without a 16-byte trace_id and an 8-byte span_id")
+                reason = _invalid_span(span)
+                if reason:
+                    out.reject(reason)
                     continue
                 start, end = span.start_time_unix_nano, span.end_time_unix_nano
                 add["Timestamp"](start)
@@ -167,7 +181,7 @@ def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
                 add["StatusMessage"](span.status.message)
                 res_attrs.add(res.keys, res.values)
                 span_attrs.add_kvs(span.attributes)
-                ev_ts.extend_row(e.time_unix_nano for e in span.events)
+                ev_ts.extend_row(min(e.time_unix_nano, MAX_NS) for e in span.events)
                 ev_names.extend_row(e.name for e in span.events)
                 _add_map_row(ev_attrs.items, (e.attributes for e in span.events), ev_attrs.end_row)
                 ln_trace.extend_row(hex_id(link.trace_id) for link in span.links)
@@ -179,13 +193,37 @@ def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
 
 
 _TRACE_SCALARS = (
-    "Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "SpanKind", "ServiceName",
-    "ScopeName", "ScopeVersion", "Duration", "StatusCode", "StatusMessage",
-)  # fmt: skip
+    "Timestamp",
+    "TraceId",
+    "SpanId",
+    "ParentSpanId",
+    "TraceState",
+    "SpanName",
+    "SpanKind",
+    "ServiceName",
+    "ScopeName",
+    "ScopeVersion",
+    "Duration",
+    "StatusCode",
+    "StatusMessage",
+)
+
+
+def _invalid_span(span: Span) -> str:
+    """Why a span cannot be stored, or '' when it can."""
+    trace_id, span_id = span.trace_id, span.span_id
+    if len(trace_id) != 16 or trace_id == ZERO_TRACE_ID or len(span_id) != 8 or span_id == ZERO_SPAN_ID:
+        return "span without a valid trace_id (16 bytes, not all zero) and span_id (8 bytes, not all zero)"
+    if len(span.parent_span_id) not in (0, 8):
+        return "span with a parent_span_id that is not 8 bytes"
+    if span.start_time_unix_nano > MAX_NS or span.end_time_unix_nano > MAX_NS:
+        return "span with a timestamp after the year 2262"
+    return ""
 
 
 def _name(names: tuple[str, ...], number: int) -> str:
-    return names[number] if 0 <= number < len(names) else names[0]
+    """pdata's name for an enum value; unknown numbers have none."""
+    return names[number] if 0 <= number < len(names) else ""
 
 
 def _add_map_row(column: object, attribute_lists: object, end_row: Callable[[], None]) -> None:
@@ -209,7 +247,9 @@ class _MetricContext:
 
 def decode_metrics(request: ExportMetricsServiceRequest) -> Decoded:
     out = Decoded()
-    tables = {t.name: TableRows(t) for t in (schema.GAUGE, schema.SUM, schema.HISTOGRAM, schema.EXP_HISTOGRAM, schema.SUMMARY)}
+    tables = {
+        t.name: TableRows(t) for t in (schema.GAUGE, schema.SUM, schema.HISTOGRAM, schema.EXP_HISTOGRAM, schema.SUMMARY)
+    }
     for resource_metrics in request.resource_metrics:
         res = _Resource.of(resource_metrics.resource, resource_metrics.schema_url)
         for scope_metrics in resource_metrics.scope_metrics:
@@ -268,8 +308,8 @@ def _add_point_head(rows: TableRows, ctx: _MetricContext, point: object) -> None
         ("MetricName", metric.name),
         ("MetricDescription", metric.description),
         ("MetricUnit", metric.unit),
-        ("StartTimeUnix", point.start_time_unix_nano),  # type: ignore[attr-defined]
-        ("TimeUnix", point.time_unix_nano),  # type: ignore[attr-defined]
+        ("StartTimeUnix", min(point.start_time_unix_nano, MAX_NS)),  # type: ignore[attr-defined]
+        ("TimeUnix", min(point.time_unix_nano, MAX_NS)),  # type: ignore[attr-defined]
     ):
         rows.scalar(name).append(value)
     rows.map("ResourceAttributes").add(res.keys, res.values)
@@ -286,7 +326,7 @@ def _number(holder: metrics_pb2.NumberDataPoint | metrics_pb2.Exemplar) -> float
 def _add_exemplars(rows: TableRows, exemplars: list[metrics_pb2.Exemplar]) -> None:
     attrs = rows.list("Exemplars.FilteredAttributes")
     _add_map_row(attrs.items, (e.filtered_attributes for e in exemplars), attrs.end_row)
-    rows.list("Exemplars.TimeUnix").extend_row(e.time_unix_nano for e in exemplars)
+    rows.list("Exemplars.TimeUnix").extend_row(min(e.time_unix_nano, MAX_NS) for e in exemplars)
     rows.list("Exemplars.Value").extend_row(_number(e) for e in exemplars)
     rows.list("Exemplars.SpanId").extend_row(hex_id(e.span_id) for e in exemplars)
     rows.list("Exemplars.TraceId").extend_row(hex_id(e.trace_id) for e in exemplars)

@@ -69,10 +69,12 @@ class Store:
             self._writer = clickhouse_connect.get_client(dsn=dsn)
             self._reader = clickhouse_connect.get_client(dsn=dsn)
         else:
-            self._writer = _server_client(settings.clickhouse_url, settings.clickhouse_ingest_user,
-                                          settings.clickhouse_ingest_password)  # fmt: skip
-            self._reader = _server_client(settings.clickhouse_url, settings.clickhouse_query_user,
-                                          settings.clickhouse_query_password)  # fmt: skip
+            self._writer = _server_client(
+                settings.clickhouse_url, settings.clickhouse_ingest_user, settings.clickhouse_ingest_password
+            )
+            self._reader = _server_client(
+                settings.clickhouse_url, settings.clickhouse_query_user, settings.clickhouse_query_password
+            )
         self.ttl_changes = ensure_schema(self._writer, self.database, settings.ttl_seconds)
 
     def _close(self) -> None:
@@ -103,7 +105,8 @@ class Store:
 
         def run() -> Sequence[Sequence[Any]]:
             assert self._reader is not None, "store is not open"
-            return self._reader.query(sql, parameters=parameters or {}).result_rows
+            rows: Sequence[Sequence[Any]] = self._reader.query(sql, parameters=parameters or {}).result_rows
+            return rows
 
         try:
             return await asyncio.get_running_loop().run_in_executor(self._read_pool, run)
