@@ -75,6 +75,33 @@ class ListColumn:
 Buffer = list[object] | MapColumn | ListColumn
 
 
+class Level:
+    """Columns whose rows repeat the values of an enclosing level (a resource or a scope).
+
+    Each distinct value is converted once; rows only append the level's number, and Arrow
+    repeats the values with `take`. A record then costs one int append for all of them.
+    """
+
+    __slots__ = ("buffers", "index")
+
+    def __init__(self, buffers: dict[str, Buffer]) -> None:
+        self.buffers = buffers
+        self.index: list[int] = []
+
+    def add(self, *values: object) -> int:
+        """Add one distinct level (values in the columns' order); returns its number."""
+        for buffer, value in zip(self.buffers.values(), values, strict=True):
+            if isinstance(buffer, MapColumn):
+                pair: tuple[list[str], list[str]] = value  # type: ignore[assignment]
+                buffer.add(*pair)
+            else:
+                assert isinstance(buffer, list)
+                buffer.append(value)
+        first = next(iter(self.buffers.values()))
+        assert not isinstance(first, ListColumn), "levels hold scalars and maps"
+        return len(first) - 1
+
+
 class TableRows:
     """All rows decoded for one table from one request."""
 
@@ -82,6 +109,14 @@ class TableRows:
         self.table = table
         self.schema = arrow_schema(table)
         self.columns: dict[str, Buffer] = {c.name: _buffer_for(c.type) for c in table.insert_columns}
+        self.levels: dict[str, Level] = {}
+
+    def level(self, *names: str) -> Level:
+        """Move these columns to a shared level (see `Level`)."""
+        level = Level({name: self.columns.pop(name) for name in names})
+        for name in names:
+            self.levels[name] = level
+        return level
 
     def __getitem__(self, name: str) -> Buffer:
         return self.columns[name]
@@ -107,15 +142,24 @@ class TableRows:
 
     def to_arrow(self) -> pa.RecordBatch:
         arrays = []
+        indexes: dict[int, pa.Array] = {}
         for field in self.schema:
-            buffer = self.columns[field.name]
-            if isinstance(buffer, MapColumn):
-                arrays.append(buffer.to_arrow())
-            elif isinstance(buffer, ListColumn):
-                arrays.append(buffer.to_arrow(field.type))
-            else:
-                arrays.append(pa.array(buffer, field.type))
+            level = self.levels.get(field.name)
+            if level is None:
+                arrays.append(_array(self.columns[field.name], field.type))
+                continue
+            if id(level) not in indexes:
+                indexes[id(level)] = pa.array(level.index, pa.int32())
+            arrays.append(_array(level.buffers[field.name], field.type).take(indexes[id(level)]))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+def _array(buffer: Buffer, arrow_type: pa.DataType) -> pa.Array:
+    if isinstance(buffer, MapColumn):
+        return buffer.to_arrow()
+    if isinstance(buffer, ListColumn):
+        return buffer.to_arrow(arrow_type)
+    return pa.array(buffer, arrow_type)
 
 
 def _buffer_for(ch_type: str) -> Buffer:

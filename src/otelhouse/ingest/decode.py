@@ -102,17 +102,20 @@ class _Scope:
 def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
     out = Decoded()
     rows = TableRows(schema.LOGS)
+    resources = rows.level("ResourceAttributes", "ServiceName", "ResourceSchemaUrl")
+    scopes = rows.level("ScopeAttributes", "ScopeName", "ScopeVersion", "ScopeSchemaUrl")
     ts, trace_ids, span_ids, flags = (rows.scalar(n) for n in ("Timestamp", "TraceId", "SpanId", "TraceFlags"))
-    sev_text, sev_num, services = (rows.scalar(n) for n in ("SeverityText", "SeverityNumber", "ServiceName"))
-    bodies, res_urls, scope_urls = (rows.scalar(n) for n in ("Body", "ResourceSchemaUrl", "ScopeSchemaUrl"))
-    scope_names, scope_versions, events = (rows.scalar(n) for n in ("ScopeName", "ScopeVersion", "EventName"))
-    res_attrs, scope_attrs, log_attrs = (
-        rows.map(n) for n in ("ResourceAttributes", "ScopeAttributes", "LogAttributes")
+    sev_text, sev_num, bodies, events = (
+        rows.scalar(n) for n in ("SeverityText", "SeverityNumber", "Body", "EventName")
     )
+    log_attrs = rows.map("LogAttributes")
+    of_resource, of_scope = resources.index.append, scopes.index.append
     for resource_logs in request.resource_logs:
         res = _Resource.of(resource_logs.resource, resource_logs.schema_url)
+        res_number = resources.add((res.keys, res.values), res.service, res.schema_url)
         for scope_logs in resource_logs.scope_logs:
             scope = _Scope.of(scope_logs.scope, scope_logs.schema_url)
+            scope_number = scopes.add((scope.keys, scope.values), scope.name, scope.version, scope.schema_url)
             for record in scope_logs.log_records:
                 trace_id = record.trace_id
                 span_id = record.span_id
@@ -129,17 +132,12 @@ def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
                 flags.append(record.flags & 0xFF)
                 sev_text.append(record.severity_text)
                 sev_num.append(record.severity_number & 0xFF)  # stored as UInt8, like the exporter
-                services.append(res.service)
                 body = record.body
                 bodies.append(body.string_value if body.WhichOneof("value") == "string_value" else render(body))
-                res_urls.append(res.schema_url)
-                scope_urls.append(scope.schema_url)
-                scope_names.append(scope.name)
-                scope_versions.append(scope.version)
                 events.append(record.event_name)
-                res_attrs.add(res.keys, res.values)
-                scope_attrs.add(scope.keys, scope.values)
                 log_attrs.add_kvs(record.attributes)
+                of_resource(res_number)
+                of_scope(scope_number)
     out.add(rows)
     return out
 
@@ -150,16 +148,17 @@ def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
 def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
     out = Decoded()
     rows = TableRows(schema.TRACES)
+    resources = rows.level("ResourceAttributes", "ServiceName")
+    scopes = rows.level("ScopeName", "ScopeVersion")
     add = {name: rows.scalar(name).append for name in _TRACE_SCALARS}
-    res_attrs, span_attrs = rows.map("ResourceAttributes"), rows.map("SpanAttributes")
-    ev_ts, ev_names, ev_attrs = (rows.list(f"Events.{n}") for n in ("Timestamp", "Name", "Attributes"))
-    ln_trace, ln_span, ln_state, ln_attrs = (
-        rows.list(f"Links.{n}") for n in ("TraceId", "SpanId", "TraceState", "Attributes")
-    )
+    span_attrs = rows.map("SpanAttributes")
+    nested = _SpanChildren(rows)
+    of_resource, of_scope = resources.index.append, scopes.index.append
     for resource_spans in request.resource_spans:
         res = _Resource.of(resource_spans.resource, resource_spans.schema_url)
+        res_number = resources.add((res.keys, res.values), res.service)
         for scope_spans in resource_spans.scope_spans:
-            scope = scope_spans.scope
+            scope_number = scopes.add(scope_spans.scope.name, scope_spans.scope.version)
             for span in scope_spans.spans:
                 reason = _invalid_span(span)
                 if reason:
@@ -173,23 +172,41 @@ def decode_traces(request: ExportTraceServiceRequest) -> Decoded:
                 add["TraceState"](span.trace_state)
                 add["SpanName"](span.name)
                 add["SpanKind"](_name(SPAN_KINDS, span.kind))
-                add["ServiceName"](res.service)
-                add["ScopeName"](scope.name)
-                add["ScopeVersion"](scope.version)
                 add["Duration"](end - start if end > start else 0)
                 add["StatusCode"](_name(STATUS_CODES, span.status.code))
                 add["StatusMessage"](span.status.message)
-                res_attrs.add(res.keys, res.values)
                 span_attrs.add_kvs(span.attributes)
-                ev_ts.extend_row(min(e.time_unix_nano, MAX_NS) for e in span.events)
-                ev_names.extend_row(e.name for e in span.events)
-                _add_map_row(ev_attrs.items, (e.attributes for e in span.events), ev_attrs.end_row)
-                ln_trace.extend_row(hex_id(link.trace_id) for link in span.links)
-                ln_span.extend_row(hex_id(link.span_id) for link in span.links)
-                ln_state.extend_row(link.trace_state for link in span.links)
-                _add_map_row(ln_attrs.items, (link.attributes for link in span.links), ln_attrs.end_row)
+                nested.add(span)
+                of_resource(res_number)
+                of_scope(scope_number)
     out.add(rows)
     return out
+
+
+class _SpanChildren:
+    """The Events.* and Links.* array columns of a span."""
+
+    def __init__(self, rows: TableRows) -> None:
+        self.event_columns = [rows.list(f"Events.{n}") for n in ("Timestamp", "Name", "Attributes")]
+        self.link_columns = [rows.list(f"Links.{n}") for n in ("TraceId", "SpanId", "TraceState", "Attributes")]
+
+    def add(self, span: Span) -> None:
+        events, links = span.events, span.links
+        if not events and not links:  # the common case: close every row empty
+            for column in self.event_columns:
+                column.end_row()
+            for column in self.link_columns:
+                column.end_row()
+            return
+        ev_ts, ev_names, ev_attrs = self.event_columns
+        ev_ts.extend_row(min(e.time_unix_nano, MAX_NS) for e in events)
+        ev_names.extend_row(e.name for e in events)
+        _add_map_row(ev_attrs.items, (e.attributes for e in events), ev_attrs.end_row)
+        ln_trace, ln_span, ln_state, ln_attrs = self.link_columns
+        ln_trace.extend_row(hex_id(link.trace_id) for link in links)
+        ln_span.extend_row(hex_id(link.span_id) for link in links)
+        ln_state.extend_row(link.trace_state for link in links)
+        _add_map_row(ln_attrs.items, (link.attributes for link in links), ln_attrs.end_row)
 
 
 _TRACE_SCALARS = (
@@ -200,9 +217,6 @@ _TRACE_SCALARS = (
     "TraceState",
     "SpanName",
     "SpanKind",
-    "ServiceName",
-    "ScopeName",
-    "ScopeVersion",
     "Duration",
     "StatusCode",
     "StatusMessage",
