@@ -208,3 +208,46 @@ def test_restart_keeps_data_and_key(stored: dict[str, Any], tmp_path: Path) -> N
         assert server.stop() == 0
     count = _rows(stored, "SELECT count() AS n FROM otel.otel_logs")[0]["n"]
     assert int(count) == 3 * LOGS_PER_SENDER
+
+
+CLICKSTACK_COLUMNS = {
+    "otel_logs": {
+        "Timestamp": "DateTime64(9)",
+        "TimestampTime": "DateTime",
+        "TraceId": "String",
+        "SeverityNumber": "UInt8",
+        "ServiceName": "LowCardinality(String)",
+        "LogAttributes": "Map(LowCardinality(String), String)",
+        "__hdx_materialized_k8s.pod.name": "LowCardinality(String)",
+    },
+    "otel_traces": {
+        "Duration": "UInt64",
+        "Events.Attributes": "Array(Map(LowCardinality(String), String))",
+        "SampleRate": "UInt64",
+    },
+    "otel_metrics_gauge": {"MetricName": "LowCardinality(String)", "TimeUnix": "DateTime", "Value": "Float64"},
+    "otel_metrics_summary": {"ValueAtQuantiles.Quantile": "Array(Float64)", "Count": "UInt64"},
+    "hyperdx_sessions": {"Body": "String", "ResourceAttributes": "Map(LowCardinality(String), String)"},
+}
+
+
+def test_tables_have_clickstack_columns(stored: dict[str, Any]) -> None:
+    rows = _rows(stored, "SELECT table, name, type FROM system.columns WHERE database = 'otel'")
+    actual = {(r["table"], r["name"]): r["type"] for r in rows}
+    for table, columns in CLICKSTACK_COLUMNS.items():
+        for name, type_ in columns.items():
+            assert actual.get((table, name)) == type_, f"{table}.{name}"
+
+
+def test_changed_retention_is_applied_at_start(stored: dict[str, Any]) -> None:
+    server = Server(stored["dir"], env={"OTELHOUSE_TTL_LOGS": "72h"}).start()
+    try:
+        assert "TTL of otel.otel_logs changed from 2592000s to 259200s" in server.output()
+    finally:
+        assert server.stop() == 0
+    engines = {
+        r["name"]: r["engine_full"]
+        for r in _rows(stored, "SELECT name, engine_full FROM system.tables WHERE database = 'otel'")
+    }
+    assert "toIntervalSecond(259200)" in engines["otel_logs"]
+    assert "toIntervalSecond(2592000)" in engines["otel_traces"]

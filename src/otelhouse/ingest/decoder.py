@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Literal
@@ -47,8 +48,11 @@ def decode_payload(signal: str, encoding: str, body: bytes) -> Decoded:
     return _DECODERS[signal](request)  # type: ignore[operator]
 
 
-def _warm_up() -> None:
-    """Imports happen at worker start, not on the first request."""
+def _start_worker() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the server, which drains before it stops them;
+    imports happen now rather than on the first request."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     decode_payload("logs", "protobuf", b"")
 
 
@@ -61,7 +65,7 @@ class Decoder:
         if self._workers > 0:
             # spawn, not fork: the server process runs ClickHouse and gRPC threads.
             context = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_warm_up)
+            pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_start_worker)
             self._executor = pool
         else:
             self._executor = ThreadPoolExecutor(2, thread_name_prefix="decode")

@@ -24,11 +24,18 @@ class Column:
     type: str
     codec: str = ZSTD
     default: str = ""  # a DEFAULT expression: the column is computed, never sent
+    materialized: str = ""  # a MATERIALIZED expression: computed, never sent
+
+    @property
+    def computed(self) -> bool:
+        return bool(self.default or self.materialized)
 
     def ddl(self) -> str:
         parts = [f"`{self.name}`", self.type]
         if self.default:
             parts.append(f"DEFAULT {self.default}")
+        if self.materialized:
+            parts.append(f"MATERIALIZED {self.materialized}")
         if self.codec:
             parts.append(self.codec)
         return " ".join(parts)
@@ -44,10 +51,11 @@ class Table:
     order_by: str
     ttl_column: str
     primary_key: str = ""
+    settings: str = "index_granularity = 8192, ttl_only_drop_parts = 1"
 
     @property
     def insert_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if not c.default)
+        return tuple(c for c in self.columns if not c.computed)
 
     def ttl_expression(self, seconds: int) -> str:
         return f"{self.ttl_column} + toIntervalSecond({int(seconds)})"
@@ -59,7 +67,7 @@ class Table:
             f"CREATE TABLE IF NOT EXISTS `{database}`.`{self.name}`\n(\n    {body}\n)\n"
             f"ENGINE = MergeTree\nPARTITION BY {self.partition_by}\n{primary}"
             f"ORDER BY {self.order_by}\nTTL {self.ttl_expression(ttl_seconds)}\n"
-            "SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1"
+            f"SETTINGS {self.settings}"
         )
 
 
@@ -75,6 +83,8 @@ def _map_indexes(prefix: str, column: str) -> tuple[str, ...]:
 
 
 # --- logs (also the shape of hyperdx_sessions, as in ClickStack) ---------------------------
+# ClickStack's otel_logs has no EventName; the collector exporter's newer schema has it, and an
+# extra column breaks no query, so it is kept rather than dropped on the floor.
 
 _LOG_COLUMNS = (
     Column("Timestamp", TIME, TIME_CODEC),
@@ -96,29 +106,57 @@ _LOG_COLUMNS = (
     Column("EventName", "String"),
 )
 
+
+def _materialized_resource(attribute: str) -> Column:
+    """ClickStack's shortcut columns for Kubernetes and environment attributes."""
+    return Column(
+        f"__hdx_materialized_{attribute}", "LowCardinality(String)", materialized=f"ResourceAttributes['{attribute}']"
+    )
+
+
+_LOG_MATERIALIZED = tuple(
+    _materialized_resource(a)
+    for a in (
+        "k8s.cluster.name",
+        "k8s.container.name",
+        "k8s.deployment.name",
+        "k8s.namespace.name",
+        "k8s.node.name",
+        "k8s.pod.name",
+        "k8s.pod.uid",
+        "deployment.environment.name",
+    )
+)
+
 _LOG_INDEXES = (
     _bloom("idx_trace_id", "TraceId", "0.001"),
     *_map_indexes("res_attr", "ResourceAttributes"),
     *_map_indexes("scope_attr", "ScopeAttributes"),
     *_map_indexes("log_attr", "LogAttributes"),
-    "idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
+    "idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
 )
 
 
-def _log_like(name: str, signal: str) -> Table:
+def _log_like(name: str, signal: str, extra: tuple[Column, ...] = (), settings: str = "") -> Table:
     return Table(
         name=name,
         signal=signal,
-        columns=_LOG_COLUMNS,
+        columns=_LOG_COLUMNS + extra,
         indexes=_LOG_INDEXES,
         partition_by="toDate(TimestampTime)",
         primary_key="(ServiceName, TimestampTime)",
         order_by="(ServiceName, TimestampTime, Timestamp)",
         ttl_column="TimestampTime",
+        settings=settings or "index_granularity = 8192, ttl_only_drop_parts = 1",
     )
 
 
-LOGS = _log_like("otel_logs", "logs")
+LOGS = _log_like(
+    "otel_logs",
+    "logs",
+    _LOG_MATERIALIZED,
+    "index_granularity = 8192, ttl_only_drop_parts = 1, enable_block_number_column = 1, enable_block_offset_column = 1",
+)
 SESSIONS = _log_like("hyperdx_sessions", "sessions")
 
 # --- traces ----------------------------------------------------------------------------------
@@ -149,19 +187,32 @@ TRACES = Table(
         Column("Links.SpanId", "Array(String)"),
         Column("Links.TraceState", "Array(String)"),
         Column("Links.Attributes", f"Array({ATTRS})"),
+        Column("__hdx_materialized_rum.sessionId", "String", materialized="ResourceAttributes['rum.sessionId']"),
+        Column(
+            "SampleRate",
+            "UInt64",
+            "CODEC(T64, ZSTD(1))",
+            materialized="greatest(toUInt64OrZero(SpanAttributes['SampleRate']), 1)",
+        ),
     ),
     indexes=(
         _bloom("idx_trace_id", "TraceId", "0.001"),
+        _bloom("idx_rum_session_id", "__hdx_materialized_rum.sessionId", "0.001"),
         *_map_indexes("res_attr", "ResourceAttributes"),
         *_map_indexes("span_attr", "SpanAttributes"),
         "idx_duration Duration TYPE minmax GRANULARITY 1",
+        "idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
     ),
     partition_by="toDate(Timestamp)",
     order_by="(ServiceName, SpanName, toDateTime(Timestamp))",
-    ttl_column="toDateTime(Timestamp)",
+    ttl_column="toDate(Timestamp)",
 )
 
 # --- metrics ---------------------------------------------------------------------------------
+# As ClickStack stores them: point times in whole seconds (DateTime), rows ordered by hour and a
+# hash of the attributes so one series' points sit together.
+
+SECONDS = "DateTime"
 
 _METRIC_HEAD = (
     Column("ResourceAttributes", ATTRS),
@@ -176,13 +227,13 @@ _METRIC_HEAD = (
     Column("MetricDescription", "String"),
     Column("MetricUnit", "String"),
     Column("Attributes", ATTRS),
-    Column("StartTimeUnix", TIME, TIME_CODEC),
-    Column("TimeUnix", TIME, TIME_CODEC),
+    Column("StartTimeUnix", SECONDS, TIME_CODEC),
+    Column("TimeUnix", SECONDS, TIME_CODEC),
 )
 
 _EXEMPLARS = (
     Column("Exemplars.FilteredAttributes", f"Array({ATTRS})"),
-    Column("Exemplars.TimeUnix", f"Array({TIME})"),
+    Column("Exemplars.TimeUnix", f"Array({SECONDS})"),
     Column("Exemplars.Value", "Array(Float64)"),
     Column("Exemplars.SpanId", "Array(String)"),
     Column("Exemplars.TraceId", "Array(String)"),
@@ -190,34 +241,40 @@ _EXEMPLARS = (
 
 _FLAGS = Column("Flags", "UInt32")
 _TEMPORALITY = Column("AggregationTemporality", "Int32")
-_COUNT_SUM = (Column("Count", "UInt64", "CODEC(Delta, ZSTD(1))"), Column("Sum", "Float64"))
+_COUNT_SUM = (Column("Count", "UInt64", TIME_CODEC), Column("Sum", "Float64"))
 _MIN_MAX = (Column("Min", "Float64"), Column("Max", "Float64"))
 
 
-def _metric(name: str, *columns: Column) -> Table:
+def _metric(name: str, *columns: Column, head: tuple[Column, ...] = _METRIC_HEAD) -> Table:
     return Table(
         name=name,
         signal="metrics",
-        columns=_METRIC_HEAD + columns,
+        columns=head + columns,
         indexes=(
             *_map_indexes("res_attr", "ResourceAttributes"),
             *_map_indexes("scope_attr", "ScopeAttributes"),
             *_map_indexes("attr", "Attributes"),
+            "idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1",
         ),
         partition_by="toDate(TimeUnix)",
-        order_by="(ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))",
+        order_by="(ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)",
         ttl_column="toDateTime(TimeUnix)",
+        settings="ttl_only_drop_parts = 1",
     )
 
 
-GAUGE = _metric("otel_metrics_gauge", Column("Value", "Float64"), _FLAGS, *_EXEMPLARS)
+# ClickStack's gauge table alone keeps MetricName as LowCardinality.
+_GAUGE_HEAD = tuple(Column(c.name, "LowCardinality(String)") if c.name == "MetricName" else c for c in _METRIC_HEAD)
+
+
+GAUGE = _metric("otel_metrics_gauge", Column("Value", "Float64"), _FLAGS, *_EXEMPLARS, head=_GAUGE_HEAD)
 SUM = _metric(
     "otel_metrics_sum",
     Column("Value", "Float64"),
     _FLAGS,
     *_EXEMPLARS,
     _TEMPORALITY,
-    Column("IsMonotonic", "Bool", "CODEC(Delta, ZSTD(1))"),
+    Column("IsMonotonic", "Bool"),
 )
 HISTOGRAM = _metric(
     "otel_metrics_histogram",
@@ -260,6 +317,7 @@ _ARROW_SCALARS: dict[str, pa.DataType] = {
     "String": pa.string(),
     "LowCardinality(String)": pa.string(),
     TIME: pa.timestamp("ns"),
+    SECONDS: pa.timestamp("ns"),  # ClickHouse drops the fraction
     "UInt8": pa.uint8(),
     "UInt32": pa.uint32(),
     "UInt64": pa.uint64(),
