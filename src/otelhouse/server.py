@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -90,11 +90,13 @@ async def serve(settings: Settings) -> None:
             _listener(api, settings.api_host, settings.api_port, settings),
             _listener(create_otlp_http_app(ingest), settings.otlp_http_host, settings.otlp_http_port, settings),
         ]
-        await _run_until_stopped(listeners, stop, lambda: _banner(settings, store, first_key))
+        await _run_until_stopped(listeners, stop, lambda: _banner(settings, store, first_key), pipeline.flush_now)
     log.info("otelhouse stopped; all queued data was written")
 
 
-async def _run_until_stopped(listeners: list[_Listener], stop: asyncio.Event, on_started: object) -> None:
+async def _run_until_stopped(
+    listeners: list[_Listener], stop: asyncio.Event, on_started: Callable[[], None], on_stop: Callable[[], None]
+) -> None:
     tasks = [asyncio.create_task(listener.serve()) for listener in listeners]
     while not all(listener.started for listener in listeners):
         if any(task.done() for task in tasks):  # a port was taken: stop everything
@@ -102,10 +104,11 @@ async def _run_until_stopped(listeners: list[_Listener], stop: asyncio.Event, on
             break
         await asyncio.sleep(0.05)
     else:
-        on_started()  # type: ignore[operator]
+        on_started()
     stop_wait = asyncio.create_task(stop.wait())
     await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
     log.info("shutting down: finishing requests in flight and draining the queue")
+    on_stop()
     for listener in listeners:
         listener.should_exit = True
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -44,6 +44,10 @@ def _handler(ingest: Ingest, signal: str) -> grpc.RpcMethodHandler:
         except (QueueFull, Unavailable) as exc:
             outcome = "unavailable"
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"{exc}; retry later")
+        except Exception:  # anything unexpected is retryable, as on HTTP (503)
+            log.exception("OTLP/gRPC %s request failed", signal)
+            outcome = "error"
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "internal error while storing the data; retry later")
         finally:
             ingest.metrics.requests.labels("grpc", signal, outcome).inc()
         raise AssertionError("unreachable: abort raises")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from google.protobuf.message import Message
 from google.rpc.status_pb2 import Status
@@ -110,9 +110,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     if encoding in ("", "identity"):
         return await _collect(request.stream(), limit)
     if encoding == "gzip":
-        return await _inflate(request.stream(), zlib.decompressobj(16 + zlib.MAX_WBITS), limit)
+        return await _inflate(request.stream(), lambda: zlib.decompressobj(16 + zlib.MAX_WBITS), limit)
     if encoding == "deflate":
-        return await _inflate(request.stream(), zlib.decompressobj(), limit)
+        return await _inflate(request.stream(), zlib.decompressobj, limit)
     raise UnsupportedMedia(f"content-encoding {encoding!r} is not supported: use gzip, deflate or none")
 
 
@@ -127,23 +127,25 @@ async def _collect(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     return b"".join(parts)
 
 
-async def _inflate(chunks: AsyncIterator[bytes], inflater: zlib._Decompress, limit: int) -> bytes:
+async def _inflate(chunks: AsyncIterator[bytes], new_inflater: Callable[[], zlib._Decompress], limit: int) -> bytes:
     """Decompress chunk by chunk; stop as soon as the output would pass the limit, so a small
-    compression bomb never allocates more than the limit."""
+    compression bomb never allocates more than the limit. Every member of a multi-member gzip
+    body is read, as RFC 1952 allows and collectors do."""
+    inflater = new_inflater()
     parts: list[bytes] = []
     size = 0
     try:
         async for chunk in chunks:
             data = chunk
             while data:
+                if inflater.eof:  # the next member starts
+                    inflater = new_inflater()
                 out = inflater.decompress(data, limit - size + 1)
                 size += len(out)
                 if size > limit:
                     raise PayloadTooLarge(f"the decompressed request body is larger than the limit of {limit} bytes")
                 parts.append(out)
-                data = inflater.unconsumed_tail
-            if inflater.eof:
-                break
+                data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
     except zlib.error as exc:
         raise BadPayload(f"the body is not valid compressed data: {exc}") from exc
     if not inflater.eof:

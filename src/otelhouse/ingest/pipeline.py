@@ -88,11 +88,17 @@ class Pipeline:
     ) -> None:
         await self.drain()
 
+    def flush_now(self) -> None:
+        """Shutting down: insert what is queued without waiting out the batch delay, so
+        requests in flight are answered quickly."""
+        self._max_delay = 0.0
+        for queue in self._queues.values():
+            queue.wake.set()
+
     async def drain(self) -> None:
         """Refuse new rows, insert everything queued, then stop the flush tasks."""
         self._closing = True
-        for queue in self._queues.values():
-            queue.wake.set()
+        self.flush_now()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
@@ -164,8 +170,7 @@ class Pipeline:
             item = queue.items.pop(0)
             taken.append(item)
             rows += item.batch.num_rows
-        queue.rows -= rows
-        queue.oldest = time.monotonic()
+        queue.rows -= rows  # rows left behind keep their wait: `oldest` stays as it was
         return taken, rows
 
 
