@@ -20,6 +20,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from support.otlp import (
     JSON,
     PROTOBUF,
+    SlowSender,
     encode,
     headers,
     logs_request,
@@ -101,6 +102,7 @@ class FullQueue:
 def full_queue(tmp_path_factory: pytest.TempPathFactory) -> FullQueue:
     env = {"OTELHOUSE_QUEUE_MAX_ROWS": str(QUEUE_MAX_ROWS), "OTELHOUSE_BATCH_MAX_DELAY_MS": str(DELAY_MS)}
     server = Server(tmp_path_factory.mktemp("full-queue"), env=env).start()
+    slow = SlowSender(server.otlp_http, server.key)  # keeps the batch waiting for more rows
     try:
         first = Background(lambda: http_logs(server, "first", 50))  # waits for its insert, DELAY_MS away
         wait_until(lambda: queue_rows(server.api) >= 50, 20, "the first request's rows to be queued")
@@ -113,11 +115,13 @@ def full_queue(tmp_path_factory: pytest.TempPathFactory) -> FullQueue:
             grpc_logs(server, "grpc-retry", 5)
         refused_grpc = (caught.value.code(), caught.value.details() or "", time.monotonic() - started)
         result = FullQueue(first.join(), refused_http, refused_grpc)
+        slow.close()
         # the queue has room again: the clients' retries go through (in one batch, so one delay)
         http_retry = Background(lambda: http_logs(server, "http-retry", 5))
         grpc_retry = Background(lambda: grpc_logs(server, "grpc-retry", 5))
         result.retried_http, result.retried_grpc = http_retry.join(), grpc_retry.join()
     finally:
+        slow.close()
         assert server.stop() == 0, server.output()
     result.stored = stored_logs(server.data_dir)
     return result
@@ -173,6 +177,7 @@ def drained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drain]:
     server = Server(tmp_path_factory.mktemp("drain"), env=env).start()
     process = server.process
     assert process is not None
+    slow = SlowSender(server.otlp_http, server.key)  # keeps the batch waiting for more rows
     try:
         sent = {
             "http-logs": Background(lambda: http_logs(server, "http-logs", 20)),
@@ -183,11 +188,13 @@ def drained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drain]:
         assert not any(request.finished_at for request in sent.values())
         process.terminate()  # SIGTERM
         sigterm_at = time.monotonic()
+        slow.close()  # the unfinished upload gives up; the complete requests must all be answered
         exit_code = process.wait(60)
         exited_at = time.monotonic()
         in_flight = {name: request.join() for name, request in sent.items()}
         answered = {name: request.finished_at - sigterm_at for name, request in sent.items()}
     finally:
+        slow.close()
         server.stop()
     spans = stored_rows(server.data_dir, "SELECT count() AS n FROM otel.otel_traces WHERE ServiceName = 'http-spans'")
     yield Drain(

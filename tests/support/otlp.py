@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -230,3 +231,26 @@ def keys_cli(data_dir: Path, *args: str) -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+class SlowSender:
+    """An OTLP/HTTP client that has sent its headers and half its body and waits: a request
+    on its way. While one is, the server lets batches wait up to the batch delay for it."""
+
+    def __init__(self, url: str, key: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self._socket = socket.create_connection((host, int(port)), timeout=10)
+        head = (
+            f"POST /v1/logs HTTP/1.1\r\nhost: {host}\r\ncontent-type: {PROTOBUF}\r\n"
+            f"authorization: {key}\r\ncontent-length: 1000\r\n\r\n"
+        )
+        self._socket.sendall(head.encode() + b"\x0a" * 10)
+
+    def close(self) -> None:
+        self._socket.close()
+
+    def __enter__(self) -> SlowSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -101,12 +101,30 @@ async def test_a_full_batch_is_inserted_without_waiting_for_the_delay() -> None:
         await asyncio.wait_for(asyncio.gather(pipe.enqueue(logs(5)), pipe.enqueue(logs(5))), 5)
         assert loop.time() - started < 2
         assert recorder.sizes() == [10]
-        # below max_rows the delay applies: this one is still waiting
-        waiting = asyncio.create_task(pipe.enqueue(logs(3)))
-        await asyncio.sleep(0.3)
-        assert not waiting.done() and pipe.pending_rows == 3
-        await pipe.drain()
+        # below max_rows, while another request is on its way, the delay applies
+        with pipe.expecting():
+            waiting = asyncio.create_task(pipe.enqueue(logs(3)))
+            await asyncio.sleep(0.3)
+            assert not waiting.done() and pipe.pending_rows == 3
+            await pipe.drain()
         await waiting
+
+
+async def test_rows_go_at_once_when_no_other_request_is_on_its_way() -> None:
+    """Clients wait for their answer before sending more: once every request in flight is
+    queued, nothing else can join the batch, so it is inserted without waiting the delay."""
+    recorder = Recorder()
+    async with pipeline(recorder, max_rows=1000, max_delay=LONG) as pipe:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pipe.expecting():  # a second request is still being decoded
+            first = asyncio.create_task(pipe.enqueue(logs(2, "a")))
+            await asyncio.sleep(0.2)
+            assert not first.done(), "inserted before the request on its way was queued"
+            second = pipe.submit(logs(3, "b"))
+        await asyncio.wait_for(asyncio.gather(first, second), 5)
+        assert loop.time() - started < 2
+        assert recorder.sizes() == [5]  # both requests in one insert
 
 
 async def test_enqueue_returns_only_after_its_rows_are_inserted() -> None:
@@ -145,13 +163,14 @@ async def test_a_failed_insert_reaches_every_waiting_request_as_retryable_then_r
 async def test_a_full_queue_refuses_new_requests_at_once() -> None:
     recorder = Recorder()
     async with pipeline(recorder, max_rows=1000, max_delay=LONG, queue_max_rows=10) as pipe:
-        first = asyncio.create_task(pipe.enqueue(logs(12)))  # one request may pass the bound...
-        await until(lambda: pipe.pending_rows == 12)
-        assert pipe.is_full()
-        with pytest.raises(QueueFull):  # ...but then nothing more is taken in
-            await asyncio.wait_for(pipe.enqueue(logs(1)), 1)
-        assert pipe.pending_rows == 12
-        await pipe.drain()
+        with pipe.expecting():  # another request on its way keeps the batch waiting
+            first = asyncio.create_task(pipe.enqueue(logs(12)))  # one request may pass the bound...
+            await until(lambda: pipe.pending_rows == 12)
+            assert pipe.is_full()
+            with pytest.raises(QueueFull):  # ...but then nothing more is taken in
+                await asyncio.wait_for(pipe.enqueue(logs(1)), 1)
+            assert pipe.pending_rows == 12
+            await pipe.drain()
         await first
     assert recorder.sizes() == [12]
     assert not pipe.is_full()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Literal
@@ -63,10 +64,13 @@ class Decoder:
 
     async def __aenter__(self) -> Decoder:
         if self._workers > 0:
-            # spawn, not fork: the server process runs ClickHouse and gRPC threads.
-            context = multiprocessing.get_context("spawn")
+            # Not a plain fork: the server process runs ClickHouse and gRPC threads. A fork
+            # server forks workers from a clean process that has already imported the decoder.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
             pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_start_worker)
             self._executor = pool
+            await self._start_all(pool)
         else:
             self._executor = ThreadPoolExecutor(2, thread_name_prefix="decode")
         return self
@@ -76,6 +80,11 @@ class Decoder:
     ) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+
+    async def _start_all(self, pool: ProcessPoolExecutor) -> None:
+        """Start every worker now, so the first requests do not pay for it."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(pool, time.sleep, 0.05) for _ in range(self._workers)))
 
     async def decode(self, signal: str, encoding: str, body: bytes) -> Decoded:
         assert self._executor is not None, "decoder is not started"

@@ -65,9 +65,9 @@ async def _export(ingest: Ingest, signal: str, request: Request, content_type: s
     if content_type not in _ENCODINGS:
         raise UnsupportedMedia(f"content-type must be {PROTOBUF} or {JSON}, not {content_type or 'missing'!r}")
     await ingest.authenticate(request.headers.get("authorization"))
-    ingest.refuse_if_full()
-    body = await read_body(request, ingest.max_request_bytes)
-    response = await ingest.export(signal, _ENCODINGS[content_type], body)
+    response = await ingest.export(
+        signal, _ENCODINGS[content_type], lambda: read_body(request, ingest.max_request_bytes)
+    )
     ingest.metrics.requests.labels("http", signal, "ok").inc()
     return Response(_serialize(response, content_type), media_type=content_type)
 

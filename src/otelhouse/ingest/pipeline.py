@@ -2,9 +2,13 @@
 
 Receivers hand decoded Arrow batches to `enqueue()`, which returns once every row of the
 request is inserted: a request is acknowledged only when its data is durable. Rows for the
-same table are collected and inserted together when the batch is big enough or its oldest
-rows have waited long enough. Memory is bounded by `queue_max_rows`: above it, `enqueue()`
-raises `QueueFull` at once and the client is told to retry.
+same table are collected and inserted together when the batch is big enough, when its
+oldest rows have waited long enough, or as soon as no request is on its way (being read or
+decoded, see `expecting()`): OTLP clients wait for their answer before they send more, so
+once every request in flight is queued, waiting longer would only add latency. Under load
+requests keep arriving and batches grow to `max_rows`; when it is quiet each request is
+inserted at once. Memory is bounded by `queue_max_rows`: above it, `enqueue()` raises
+`QueueFull` at once and the client is told to retry.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -67,6 +71,7 @@ class Pipeline:
         self._queues: dict[str, _TableQueue] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._pending_rows = 0  # queued plus being inserted: what the memory bound counts
+        self._arriving = 0  # requests being read or decoded, whose rows will join a batch
         self._closing = False
 
     @property
@@ -102,15 +107,32 @@ class Pipeline:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def enqueue(self, batches: dict[str, pa.RecordBatch]) -> None:
-        """Queue one request's rows and wait until all of them are inserted."""
+    @contextlib.contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Around the work that precedes `submit()`: while any request is on its way, batches
+        wait for it (up to the batch delay); when the last one has been submitted they go."""
+        self._arriving += 1
+        try:
+            yield
+        finally:
+            self._arriving -= 1
+            if self._arriving == 0:
+                for queue in self._queues.values():
+                    if queue.items:
+                        queue.wake.set()
+
+    def submit(self, batches: dict[str, pa.RecordBatch]) -> Awaitable[list[None]]:
+        """Queue one request's rows; the result completes when all of them are inserted."""
         if self._closing:
             raise Unavailable("the server is shutting down")
         if self.is_full():
             raise QueueFull(f"{self._pending_rows} rows are waiting for insert")
         waits = [self._add(self._queues[name], batch) for name, batch in batches.items() if batch.num_rows]
-        if waits:
-            await asyncio.gather(*waits)
+        return asyncio.gather(*waits)
+
+    async def enqueue(self, batches: dict[str, pa.RecordBatch]) -> None:
+        """Queue one request's rows and wait until all of them are inserted."""
+        await self.submit(batches)
 
     def _add(self, queue: _TableQueue, batch: pa.RecordBatch) -> asyncio.Future[None]:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -120,8 +142,8 @@ class Pipeline:
         queue.rows += batch.num_rows
         self._pending_rows += batch.num_rows
         self._metrics.queue_rows.set(self._pending_rows)
-        if queue.rows >= self._max_rows or len(queue.items) == 1:
-            queue.wake.set()  # a full batch, or a first row whose wait time now starts
+        if queue.rows >= self._max_rows or len(queue.items) == 1 or self._arriving == 0:
+            queue.wake.set()  # a full batch, a first row whose wait now starts, or nothing more to wait for
         return done
 
     async def _flush_loop(self, queue: _TableQueue) -> None:
@@ -133,12 +155,12 @@ class Pipeline:
                 return
 
     async def _wait_for_batch(self, queue: _TableQueue) -> None:
-        """Until the batch is full, old enough, or we are closing."""
+        """Until the batch is full, old enough, nothing more is on its way, or we are closing."""
         while not self._closing and queue.rows < self._max_rows:
             timeout = None
             if queue.items:
                 timeout = max(0.0, queue.oldest + self._max_delay - time.monotonic())
-                if timeout == 0.0:
+                if timeout == 0.0 or self._arriving == 0:
                     return
             queue.wake.clear()
             with contextlib.suppress(TimeoutError):

@@ -6,6 +6,7 @@ database.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
@@ -54,12 +55,16 @@ class Ingest:
         if self.pipeline.is_full():
             raise QueueFull("the ingest queue is full")
 
-    async def export(self, signal: str, encoding: str, body: bytes) -> Message:
-        """Decode and store one request; returns the OTLP response to send."""
+    async def export(self, signal: str, encoding: str, read_body: Callable[[], Awaitable[bytes]]) -> Message:
+        """Read, decode and store one request; returns the OTLP response to send. While the
+        body is read and decoded the pipeline knows more rows are coming (see `expecting`)."""
         self.refuse_if_full()
-        decoded = await self.decoder.decode(signal, encoding, body)
-        self._count(signal, decoded)
-        await self.pipeline.enqueue(decoded.batches)
+        with self.pipeline.expecting():
+            body = await read_body()
+            decoded = await self.decoder.decode(signal, encoding, body)
+            self._count(signal, decoded)
+            stored = self.pipeline.submit(decoded.batches)
+        await stored
         return response_for(signal, decoded)
 
     def _count(self, signal: str, decoded: Decoded) -> None:
