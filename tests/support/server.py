@@ -26,10 +26,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Small batch delay and one decode worker keep tests quick on a 2-core machine.
+TEST_DEFAULTS = {"OTELHOUSE_BATCH_MAX_DELAY_MS": "200", "OTELHOUSE_DECODE_WORKERS": "1"}
+
+
 @dataclass
 class Server:
     data_dir: Path
     env: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=lambda: dict(TEST_DEFAULTS))
     api_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     grpc_port: int = field(default_factory=free_port)
@@ -49,18 +54,22 @@ class Server:
         return f"127.0.0.1:{self.grpc_port}"
 
     @property
+    def pid(self) -> int:
+        assert self.process is not None, "the server is not running"
+        return self.process.pid
+
+    @property
     def key(self) -> str:
         return (self.data_dir / "initial-ingestion-key").read_text().strip()
 
     def start(self, timeout: float = 60.0) -> Server:
         env = {
+            **self.defaults,
             **os.environ,
             "OTELHOUSE_DATA_DIR": str(self.data_dir),
             "OTELHOUSE_API_PORT": str(self.api_port),
             "OTELHOUSE_OTLP_HTTP_PORT": str(self.http_port),
             "OTELHOUSE_OTLP_GRPC_PORT": str(self.grpc_port),
-            "OTELHOUSE_BATCH_MAX_DELAY_MS": "200",
-            "OTELHOUSE_DECODE_WORKERS": "1",
             **self.env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
@@ -49,12 +51,22 @@ def decode_payload(signal: str, encoding: str, body: bytes) -> Decoded:
     return _DECODERS[signal](request)  # type: ignore[operator]
 
 
-def _start_worker() -> None:
-    """Workers leave Ctrl-C and SIGTERM to the server, which drains before it stops them;
-    imports happen now rather than on the first request."""
+def _start_worker(server_pid: int) -> None:
+    """Workers leave Ctrl-C and SIGTERM to the server, which drains before it stops them, and
+    exit by themselves should the server die without stopping them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True, name="watch-server").start()
     decode_payload("logs", "protobuf", b"")
+
+
+def _exit_with(server_pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 class Decoder:
@@ -68,7 +80,9 @@ class Decoder:
             # server forks workers from a clean process that has already imported the decoder.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_start_worker)
+            pool = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+            )
             self._executor = pool
             await self._start_all(pool)
         else:
