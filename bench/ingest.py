@@ -260,9 +260,14 @@ Send = Callable[[str, bytes], bool]  # True when stored, False when told to retr
 
 
 def run_senders(
-    work: Work, senders: int, make_sender: Callable[[], tuple[Send, Callable[[], None]]]
+    work: Work,
+    senders: int,
+    make_sender: Callable[[], tuple[Send, Callable[[], None]]],
+    all_inserted: Callable[[], bool] = lambda: True,
 ) -> tuple[float, int]:
-    """S threads take requests from one shared list until it is empty; returns (seconds, retries)."""
+    """S threads take requests from one shared list until it is empty; returns (seconds, retries).
+    The clock stops when every row is in ClickHouse, not merely answered (with the spool,
+    answers come before the insert)."""
     lock = threading.Lock()
     items: Iterator[tuple[str, bytes, int]] = iter(work)
     retries = [0] * senders
@@ -292,6 +297,8 @@ def run_senders(
     began = time.perf_counter()
     for thread in threads:
         thread.join()
+    while not all_inserted():
+        time.sleep(0.01)
     seconds = time.perf_counter() - began
     if errors:
         raise SystemExit(f"a sender failed: {errors[0]!r}")
@@ -353,7 +360,8 @@ def measure_e2e(name: str, transport: str, work: Work, senders: int, work_dir: P
     with RssSampler(server.pid) as sampler:
         client_cpu = time.process_time()
         server_cpu = tree_cpu_seconds(server.pid)
-        seconds, retries = run_senders(work, senders, make)
+        records = sum(totals.values())
+        seconds, retries = run_senders(work, senders, make, lambda: _inserted_rows(server) >= records)
         client_cpu = time.process_time() - client_cpu
         server_cpu = tree_cpu_seconds(server.pid) - server_cpu
         sampler.sample()
@@ -366,18 +374,25 @@ def measure_e2e(name: str, transport: str, work: Work, senders: int, work_dir: P
     for signal_name, count in totals.items():
         if stored[TABLE[signal_name]] != count:
             raise SystemExit(f"{name}: {stored[TABLE[signal_name]]} rows in {TABLE[signal_name]}, sent {count}")
-    records = sum(totals.values())
     note = f"rows verified; {inserts} inserts, {records / max(inserts, 1):,.0f} rows per insert on average"
     return Result(name, records, seconds, sampler.peak_kb / 1024, retries, client_cpu, server_cpu, note=note)
 
 
-def _insert_count(server: Server) -> int:
-    """How many inserts the server made, from its Prometheus self-metrics."""
+def _metric_sum(server: Server, name: str) -> int:
+    """The sum over all labels of one of the server's Prometheus self-metrics."""
     import httpx
 
     text = httpx.get(f"http://127.0.0.1:{server.api_port}/metrics", timeout=10).text
-    counts = re.findall(r"^otelhouse_insert_seconds_count\{[^}]*\} ([0-9.e+]+)$", text, re.MULTILINE)
-    return int(sum(float(c) for c in counts))
+    values = re.findall(rf"^{name}\{{[^}}]*\}} ([0-9.e+]+)$", text, re.MULTILINE)
+    return int(sum(float(v) for v in values))
+
+
+def _insert_count(server: Server) -> int:
+    return _metric_sum(server, "otelhouse_insert_seconds_count")
+
+
+def _inserted_rows(server: Server) -> int:
+    return _metric_sum(server, "otelhouse_records_inserted_total")
 
 
 # --- main -------------------------------------------------------------------------------------

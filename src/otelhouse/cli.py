@@ -50,6 +50,7 @@ def serve(
     batch_max_delay_ms: Annotated[int | None, Opt(help="Longest wait before an insert, ms.")] = None,
     queue_max_rows: Annotated[int | None, Opt(help="Queued rows before 503/UNAVAILABLE.")] = None,
     max_request_bytes: Annotated[int | None, Opt(help="Largest decompressed OTLP body.")] = None,
+    ack_after: Annotated[str | None, Opt(help="insert or spool: when OTLP requests are answered.")] = None,
     decode_workers: Annotated[int | None, Opt(help="Decode processes (0 = threads).")] = None,
     log_level: Annotated[str | None, Opt(help="debug, info, warning, error.")] = None,
 ) -> None:

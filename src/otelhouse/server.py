@@ -27,6 +27,7 @@ from otelhouse.ingest.grpc import GrpcReceiver
 from otelhouse.ingest.http import create_otlp_http_app
 from otelhouse.ingest.pipeline import Pipeline
 from otelhouse.ingest.service import Ingest
+from otelhouse.ingest.spool import Spool
 from otelhouse.meta.db import MetaDB
 from otelhouse.meta.keys import IngestionKeys, NewKey
 from otelhouse.settings import Settings
@@ -72,6 +73,9 @@ async def serve(settings: Settings) -> None:
             _save_initial_key(settings, first_key)
         store = await stack.enter_async_context(Store(settings))
         decoder = await stack.enter_async_context(Decoder(settings.decode_workers))
+        spool = None
+        if settings.ack_after == "spool":
+            spool = await stack.enter_async_context(Spool(settings.spool_path))
         pipeline = await stack.enter_async_context(
             Pipeline(
                 store.insert,
@@ -79,6 +83,7 @@ async def serve(settings: Settings) -> None:
                 settings.batch_max_rows,
                 settings.batch_max_delay_ms / 1000,
                 settings.queue_max_rows,
+                spool,
             )
         )
         ingest = Ingest(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest OTLP request body, after decompression (413 above)."
     )
+    ack_after: Literal["insert", "spool"] = Field(
+        "insert",
+        description="Answer an OTLP request once its rows are inserted (`insert`), or once they are fsynced to "
+        "the spool in the data dir (`spool`: bigger batches, more throughput; inserted soon after, also after "
+        "a crash).",
+    )
     decode_workers: int = Field(
         2, ge=0, description="Processes decoding OTLP into columns; 0 = decode in threads of the server process."
     )
@@ -99,6 +106,10 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return not self.clickhouse_url
+
+    @property
+    def spool_path(self) -> Path:
+        return self.data_dir.resolve() / "spool"
 
     @property
     def chdb_path(self) -> Path:
