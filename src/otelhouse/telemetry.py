@@ -15,7 +15,7 @@ class SelfMetrics:
             registry=self.registry,
         )
         self.inserted = Counter(
-            "otelhouse_records_inserted", "Rows inserted into ClickHouse.", ["table"], registry=self.registry
+            "otelhouse_records_inserted", "Rows inserted into ClickHouse.", ["signal", "table"], registry=self.registry
         )
         self.rejected = Counter(
             "otelhouse_records_rejected",

@@ -199,7 +199,8 @@ def queue_rows(api: str) -> float:
 
 
 def inserted_rows(api: str, table: str) -> float:
-    return self_metric(api, f'otelhouse_records_inserted_total{{table="{table}"}}')
+    signal = {"otel_logs": "logs", "otel_traces": "traces"}.get(table, "metrics")
+    return self_metric(api, f'otelhouse_records_inserted_total{{signal="{signal}",table="{table}"}}')
 
 
 def wait_until(predicate: Any, timeout: float, what: str) -> None:

@@ -299,9 +299,7 @@ def _decode_metric(ctx: _MetricContext, tables: dict[str, TableRows], out: Decod
     elif kind == "summary":
         rows = tables[schema.SUMMARY.name]
         for spoint in metric.summary.data_points:
-            _add_point_head(rows, ctx, spoint)
-            rows.scalar("Count").append(spoint.count)
-            rows.scalar("Sum").append(spoint.sum)
+            _add_counted_head(rows, ctx, spoint)
             rows.list("ValueAtQuantiles.Quantile").extend_row(q.quantile for q in spoint.quantile_values)
             rows.list("ValueAtQuantiles.Value").extend_row(q.value for q in spoint.quantile_values)
             rows.scalar("Flags").append(spoint.flags)
@@ -329,6 +327,13 @@ def _add_point_head(rows: TableRows, ctx: _MetricContext, point: object) -> None
     rows.map("ResourceAttributes").add(res.keys, res.values)
     rows.map("ScopeAttributes").add(scope.keys, scope.values)
     rows.map("Attributes").add_kvs(point.attributes)  # type: ignore[attr-defined]
+
+
+def _add_counted_head(rows: TableRows, ctx: _MetricContext, point: object) -> None:
+    """The head of the histogram and summary tables: the common columns, Count and Sum."""
+    _add_point_head(rows, ctx, point)
+    rows.scalar("Count").append(point.count)  # type: ignore[attr-defined]
+    rows.scalar("Sum").append(point.sum)  # type: ignore[attr-defined]
 
 
 def _number(holder: metrics_pb2.NumberDataPoint | metrics_pb2.Exemplar) -> float:
@@ -365,9 +370,7 @@ def _add_tail(rows: TableRows, point: object, temporality: int) -> None:
 def _add_histogram_point(
     rows: TableRows, ctx: _MetricContext, point: metrics_pb2.HistogramDataPoint, temporality: int
 ) -> None:
-    _add_point_head(rows, ctx, point)
-    rows.scalar("Count").append(point.count)
-    rows.scalar("Sum").append(point.sum)
+    _add_counted_head(rows, ctx, point)
     rows.list("BucketCounts").extend_row(point.bucket_counts)
     rows.list("ExplicitBounds").extend_row(point.explicit_bounds)
     _add_tail(rows, point, temporality)
@@ -376,9 +379,7 @@ def _add_histogram_point(
 def _add_exp_histogram_point(
     rows: TableRows, ctx: _MetricContext, point: metrics_pb2.ExponentialHistogramDataPoint, temporality: int
 ) -> None:
-    _add_point_head(rows, ctx, point)
-    rows.scalar("Count").append(point.count)
-    rows.scalar("Sum").append(point.sum)
+    _add_counted_head(rows, ctx, point)
     rows.scalar("Scale").append(point.scale)
     rows.scalar("ZeroCount").append(point.zero_count)
     rows.scalar("PositiveOffset").append(point.positive.offset)

@@ -222,7 +222,7 @@ class Pipeline:
                 return
             _settle(items, Unavailable(f"the database did not accept the rows ({type(exc).__name__}); retry later"))
         else:
-            self._metrics.inserted.labels(table.name).inc(rows)
+            self._metrics.inserted.labels(table.signal, table.name).inc(rows)
             self._metrics.insert_seconds.labels(table.name).observe(seconds)
             queue.failures = 0
             if self._spool is not None:
