@@ -722,3 +722,21 @@ def test_one_row_per_data_point_in_each_table() -> None:
         "otel_metrics_sum": 1,
         "otel_metrics_summary": 1,
     }
+
+
+def test_session_replay_records_go_to_hyperdx_sessions_like_clickstack() -> None:
+    replay = log(
+        body=AnyValue(string_value='{"type":4}'),
+        attributes=[kv("rr-web.event", int_value=3), kv("rr-web.chunk", int_value=1)],
+    )
+    plain = log(body=AnyValue(string_value="GET /"), attributes=[kv("rr-web", string_value="not the marker")])
+    decoded = logs(replay, plain, resource=[kv("service.name", string_value="browser")])
+    assert decoded.accepted == 2
+    assert column(decoded, "hyperdx_sessions", "Body") == ['{"type":4}']
+    assert column(decoded, "hyperdx_sessions", "ServiceName") == ["browser"]
+    assert column(decoded, "otel_logs", "Body") == ["GET /"]
+
+
+def test_a_request_of_only_replay_records_makes_no_log_batch() -> None:
+    decoded = logs(log(attributes=[kv("rr-web.event", string_value="0")]))
+    assert set(decoded.batches) == {"hyperdx_sessions"}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -28,6 +29,7 @@ from otelhouse.store import schema
 SPAN_KINDS = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
 STATUS_CODES = ("Unset", "Ok", "Error")
 SERVICE_NAME = "service.name"
+SESSION_MARKER = "rr-web.event"
 MAX_NS = 2**63 - 1  # DateTime64(9) ends in 2262; later times cannot be stored
 ZERO_TRACE_ID = bytes(16)
 ZERO_SPAN_ID = bytes(8)
@@ -56,6 +58,22 @@ class Decoded:
         if count:
             self.batches[rows.table.name] = rows.to_arrow()
             self.accepted += count
+
+    def route_sessions(self) -> None:
+        """Session-replay records (those with an `rr-web.event` attribute, as browser SDKs send
+        them) go to hyperdx_sessions instead of otel_logs, as ClickStack routes them."""
+        logs = self.batches.get(schema.LOGS.name)
+        if logs is None:
+            return
+        replay = pc.is_valid(pc.map_lookup(logs.column("LogAttributes"), pa.scalar(SESSION_MARKER), "first"))
+        if not pc.any(replay).as_py():
+            return
+        self.batches[schema.SESSIONS.name] = logs.filter(replay)
+        rest = logs.filter(pc.invert(replay))
+        if rest.num_rows:
+            self.batches[schema.LOGS.name] = rest
+        else:
+            del self.batches[schema.LOGS.name]
 
 
 def hex_id(raw: bytes) -> str:
@@ -139,6 +157,7 @@ def decode_logs(request: ExportLogsServiceRequest) -> Decoded:
                 of_resource(res_number)
                 of_scope(scope_number)
     out.add(rows)
+    out.route_sessions()
     return out
 
 
