@@ -141,7 +141,7 @@ def _banner(settings: Settings, store: Store, first_key: NewKey | None) -> None:
     console = Console(stderr=True, highlight=False)
     key_file = settings.data_dir.resolve() / INITIAL_KEY_FILE
     console.print("[bold]otelhouse is running[/bold]")
-    console.print(f"  API and UI    http://{settings.api_host}:{settings.api_port}")
+    console.print(f"  HTTP API      http://{settings.api_host}:{settings.api_port}")
     console.print(f"  OTLP/gRPC     {settings.otlp_grpc_host}:{settings.otlp_grpc_port}")
     console.print(f"  OTLP/HTTP     http://{settings.otlp_http_host}:{settings.otlp_http_port}")
     console.print(f"  data dir      {settings.data_dir.resolve()}")

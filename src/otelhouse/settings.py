@@ -44,8 +44,8 @@ class Settings(BaseSettings):
         "", description="Metadata database: `postgresql://…`; empty = SQLite at `<data dir>/meta.db`."
     )
 
-    api_host: str = Field("127.0.0.1", description="Bind address of the HTTP API and UI.")
-    api_port: int = Field(8080, description="Port of the HTTP API and UI.")
+    api_host: str = Field("127.0.0.1", description="Bind address of the HTTP API.")
+    api_port: int = Field(8080, description="Port of the HTTP API.")
     otlp_http_host: str = Field("127.0.0.1", description="Bind address of the OTLP/HTTP receiver.")
     otlp_http_port: int = Field(4318, description="Port of the OTLP/HTTP receiver.")
     otlp_grpc_host: str = Field("127.0.0.1", description="Bind address of the OTLP/gRPC receiver.")
