@@ -1,6 +1,6 @@
 """The example payloads of the opentelemetry-proto repository, sent as OTLP/JSON to the real
 server, are accepted and stored. Their timestamps are from 2018: with the default 30-day
-retention ClickHouse would drop them on arrival, so this server keeps data for 5000 days."""
+retention ClickHouse would drop their parts at once, so this server keeps data for 5000 days."""
 
 from __future__ import annotations
 
