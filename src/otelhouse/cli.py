@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from otelhouse.cli_keys import keys_app
+from otelhouse.errors import StartupError
 from otelhouse.settings import Settings
 
 app = typer.Typer(help="OpenTelemetry logs, traces and metrics into ClickHouse.", no_args_is_help=True)
@@ -59,7 +60,11 @@ def serve(
 
     settings = build_settings(**{k: v for k, v in locals().items() if k != "run_server"})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_server(settings))
+    try:
+        asyncio.run(run_server(settings))
+    except StartupError as exc:
+        typer.echo(f"otelhouse: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -21,6 +22,7 @@ import uvicorn
 from rich.console import Console
 
 from otelhouse.app.api import ApiDeps, create_app
+from otelhouse.errors import StartupError
 from otelhouse.ingest.auth import KeyCache
 from otelhouse.ingest.decoder import Decoder
 from otelhouse.ingest.grpc import GrpcReceiver
@@ -46,6 +48,15 @@ class _Listener(uvicorn.Server):
         yield
 
 
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    """Listen before anything else starts, so a port in use stops the start with a clear message."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise StartupError(f"cannot listen for {what} on {host}:{port}: {exc.strerror or exc}") from exc
+
+
 def _listener(app: object, host: str, port: int, settings: Settings) -> _Listener:
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
@@ -62,6 +73,8 @@ def _listener(app: object, host: str, port: int, settings: Settings) -> _Listene
 
 async def serve(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    api_socket = _bind(settings.api_host, settings.api_port, "the HTTP API")
+    otlp_socket = _bind(settings.otlp_http_host, settings.otlp_http_port, "OTLP/HTTP")
     metrics = SelfMetrics()
     stop = asyncio.Event()
     _on_signals(stop)
@@ -92,19 +105,24 @@ async def serve(settings: Settings) -> None:
         await stack.enter_async_context(GrpcReceiver(ingest, settings.otlp_grpc_host, settings.otlp_grpc_port))
         api = create_app(ApiDeps(metrics, store.ping, lambda: pipeline.pending_rows))
         listeners = [
-            _listener(api, settings.api_host, settings.api_port, settings),
-            _listener(create_otlp_http_app(ingest), settings.otlp_http_host, settings.otlp_http_port, settings),
-        ]
+            (_listener(api, settings.api_host, settings.api_port, settings), api_socket),
+            (_listener(create_otlp_http_app(ingest), settings.otlp_http_host, settings.otlp_http_port, settings),
+             otlp_socket),
+        ]  # fmt: skip
         await _run_until_stopped(listeners, stop, lambda: _banner(settings, store, first_key), pipeline.flush_now)
-    log.info("otelhouse stopped; all queued data was written")
+    log.info("otelhouse stopped")
 
 
 async def _run_until_stopped(
-    listeners: list[_Listener], stop: asyncio.Event, on_started: Callable[[], None], on_stop: Callable[[], None]
+    bound: list[tuple[_Listener, socket.socket]],
+    stop: asyncio.Event,
+    on_started: Callable[[], None],
+    on_stop: Callable[[], None],
 ) -> None:
-    tasks = [asyncio.create_task(listener.serve()) for listener in listeners]
+    listeners = [listener for listener, _ in bound]
+    tasks = [asyncio.create_task(listener.serve(sockets=[sock])) for listener, sock in bound]
     while not all(listener.started for listener in listeners):
-        if any(task.done() for task in tasks):  # a port was taken: stop everything
+        if any(task.done() for task in tasks):
             stop.set()
             break
         await asyncio.sleep(0.05)
@@ -119,7 +137,7 @@ async def _run_until_stopped(
     await asyncio.gather(*tasks, return_exceptions=True)
     stop_wait.cancel()
     if not all(listener.started for listener in listeners):
-        raise SystemExit("otelhouse could not start all listeners (is a port in use?)")
+        raise StartupError("an HTTP listener did not start; see the messages above")
 
 
 def _on_signals(stop: asyncio.Event) -> None:
@@ -151,6 +169,8 @@ def _banner(settings: Settings, store: Store, first_key: NewKey | None) -> None:
     elif key_file.exists():
         console.print(f"  ingestion key in {key_file} (manage keys with `otelhouse keys`)")
     else:
-        console.print("  ingestion key: create one with `otelhouse keys create`")
+        console.print(
+            "  ingestion key shown when it was made; `otelhouse keys list` lists them, `keys create` makes one"
+        )
     for change in store.ttl_changes:
         console.print(f"  retention     {change}")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from pathlib import Path
+
+import pytest
 
 from support.server import Server
 
@@ -50,3 +53,22 @@ def test_sigterm_stops_the_workers_too(tmp_path: Path) -> None:
     workers = _descendants(server.process.pid)
     assert server.stop() == 0
     assert not _survivors(workers)
+
+
+def _occupied_port() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+def test_a_port_in_use_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
+    for setting in ("OTELHOUSE_API_PORT", "OTELHOUSE_OTLP_GRPC_PORT"):
+        with _occupied_port() as taken:
+            port = str(taken.getsockname()[1])
+            server = Server(tmp_path / setting, env={setting: port})
+            with pytest.raises(RuntimeError) as failed:
+                server.start(timeout=60)
+        output = str(failed.value)
+        assert "exited with 1" in output
+        assert port in output and ("in use" in output or "bind" in output.lower()), output

@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from otelhouse.errors import StartupError
 from otelhouse.ingest.errors import BadPayload
 from otelhouse.ingest.pipeline import QueueFull, Unavailable
 from otelhouse.ingest.service import Ingest, Unauthenticated
@@ -75,9 +76,12 @@ class GrpcReceiver:
         self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.address = f"{host}:{port}"
-        self.port = self.server.add_insecure_port(self.address)
-        if self.port == 0:
-            raise OSError(f"cannot listen for OTLP/gRPC on {self.address}")
+        try:
+            self.port = self.server.add_insecure_port(self.address)
+        except RuntimeError as exc:  # gRPC says only "Failed to bind"
+            raise StartupError(
+                f"cannot listen for OTLP/gRPC on {self.address}: address in use or not available"
+            ) from exc
         self._grace = grace_seconds
 
     async def __aenter__(self) -> GrpcReceiver:
