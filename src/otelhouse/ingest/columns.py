@@ -48,11 +48,10 @@ class MapColumn:
 class ListColumn:
     """`Array(T)` rows: items appended one by one, `end_row()` closes a row."""
 
-    __slots__ = ("item_type", "items", "offsets")
+    __slots__ = ("items", "offsets")
 
     def __init__(self, item_type: str) -> None:
         self.offsets: list[int] = [0]
-        self.item_type = item_type
         self.items: list[object] | MapColumn = MapColumn() if item_type == ATTRS else []
 
     def end_row(self) -> None:
@@ -63,6 +62,14 @@ class ListColumn:
         assert isinstance(items, list)
         items.extend(values)
         self.offsets.append(len(items))
+
+    def extend_maps(self, attribute_lists: Iterable[Iterable[KeyValue]]) -> None:
+        """One row of `Array(Map(String, String))`: a map per attribute list."""
+        items = self.items
+        assert isinstance(items, MapColumn)
+        for kvs in attribute_lists:
+            items.add_kvs(kvs)
+        self.end_row()
 
     def to_arrow(self, list_type: pa.ListType) -> pa.Array:
         if isinstance(self.items, MapColumn):
@@ -117,9 +124,6 @@ class TableRows:
         for name in names:
             self.levels[name] = level
         return level
-
-    def __getitem__(self, name: str) -> Buffer:
-        return self.columns[name]
 
     def scalar(self, name: str) -> list[object]:
         buffer = self.columns[name]

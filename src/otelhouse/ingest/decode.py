@@ -9,7 +9,6 @@ the request is stored (OTLP partial success).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -22,7 +21,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from otelhouse.ingest.columns import MapColumn, TableRows
+from otelhouse.ingest.columns import TableRows
 from otelhouse.ingest.values import render, render_pairs
 from otelhouse.store import schema
 
@@ -220,12 +219,12 @@ class _SpanChildren:
         ev_ts, ev_names, ev_attrs = self.event_columns
         ev_ts.extend_row(min(e.time_unix_nano, MAX_NS) for e in events)
         ev_names.extend_row(e.name for e in events)
-        _add_map_row(ev_attrs.items, (e.attributes for e in events), ev_attrs.end_row)
+        ev_attrs.extend_maps(e.attributes for e in events)
         ln_trace, ln_span, ln_state, ln_attrs = self.link_columns
         ln_trace.extend_row(hex_id(link.trace_id) for link in links)
         ln_span.extend_row(hex_id(link.span_id) for link in links)
         ln_state.extend_row(link.trace_state for link in links)
-        _add_map_row(ln_attrs.items, (link.attributes for link in links), ln_attrs.end_row)
+        ln_attrs.extend_maps(link.attributes for link in links)
 
 
 _TRACE_SCALARS = (
@@ -257,13 +256,6 @@ def _invalid_span(span: Span) -> str:
 def _name(names: tuple[str, ...], number: int) -> str:
     """pdata's name for an enum value; unknown numbers have none."""
     return names[number] if 0 <= number < len(names) else ""
-
-
-def _add_map_row(column: object, attribute_lists: object, end_row: Callable[[], None]) -> None:
-    assert isinstance(column, MapColumn)
-    for kvs in attribute_lists:  # type: ignore[attr-defined]
-        column.add_kvs(kvs)
-    end_row()
 
 
 # --- metrics ---------------------------------------------------------------------------------
@@ -362,8 +354,7 @@ def _number(holder: metrics_pb2.NumberDataPoint | metrics_pb2.Exemplar) -> float
 
 
 def _add_exemplars(rows: TableRows, exemplars: list[metrics_pb2.Exemplar]) -> None:
-    attrs = rows.list("Exemplars.FilteredAttributes")
-    _add_map_row(attrs.items, (e.filtered_attributes for e in exemplars), attrs.end_row)
+    rows.list("Exemplars.FilteredAttributes").extend_maps(e.filtered_attributes for e in exemplars)
     rows.list("Exemplars.TimeUnix").extend_row(min(e.time_unix_nano, MAX_NS) for e in exemplars)
     rows.list("Exemplars.Value").extend_row(_number(e) for e in exemplars)
     rows.list("Exemplars.SpanId").extend_row(hex_id(e.span_id) for e in exemplars)

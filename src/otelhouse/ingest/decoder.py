@@ -16,7 +16,6 @@ import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
-from typing import Literal
 
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -26,9 +25,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from otelhouse.ingest.decode import Decoded, decode_logs, decode_metrics, decode_traces
 from otelhouse.ingest.errors import BadPayload
 from otelhouse.ingest.otlp_json import parse_json
-
-Signal = Literal["logs", "traces", "metrics"]
-Encoding = Literal["protobuf", "json"]
 
 REQUEST_TYPES: dict[str, type[Message]] = {
     "logs": ExportLogsServiceRequest,
