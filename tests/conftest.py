@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from support.api import ApiHarness, running_api
 
 # --- postgres_url: a real, throwaway PostgreSQL server for tests marked `postgres` ---------------------
 #
@@ -98,3 +101,36 @@ def postgres_url() -> Iterator[str]:
 
 
 # --- end of postgres_url ------------------------------------------------------------------------------
+
+
+# --- meta_url: the same test on SQLite and on PostgreSQL ---------------------------------------------
+#
+# A fresh, empty metadata database per test: a file for SQLite; a new database on the session's
+# PostgreSQL server (made from template0, so nothing leaks between tests).
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def meta_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'meta.db'}"
+        return
+    import asyncpg  # only needed here
+
+    base: str = request.getfixturevalue("postgres_url")
+    server = base.rsplit("/", 1)[0]
+    name = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(server.replace("postgresql+asyncpg://", "postgresql://") + "/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    finally:
+        await admin.close()
+    yield f"{server}/{name}"
+
+
+# --- api: the application API in-process on `meta_url` -----------------------------------------------
+
+
+@pytest.fixture
+async def api(meta_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
+    async with running_api(tmp_path / "data", meta_url) as harness:
+        yield harness

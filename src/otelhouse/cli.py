@@ -54,6 +54,8 @@ def serve(
     ack_after: Annotated[str | None, Opt(help="insert or spool: when OTLP requests are answered.")] = None,
     decode_workers: Annotated[int | None, Opt(help="Decode processes (0 = threads).")] = None,
     log_level: Annotated[str | None, Opt(help="debug, info, warning, error.")] = None,
+    env: Annotated[str | None, Opt(help="development or production.")] = None,
+    public_url: Annotated[str | None, Opt(help="The URL people open, e.g. https://otel.example.com.")] = None,
 ) -> None:
     """Run the OTLP receivers, the API and the store in one process."""
     from otelhouse.server import serve as run_server

@@ -21,7 +21,9 @@ from pathlib import Path
 import uvicorn
 from rich.console import Console
 
-from otelhouse.app.api import ApiDeps, create_app
+from otelhouse import secret
+from otelhouse.app.api import create_app
+from otelhouse.app.context import AppContext
 from otelhouse.errors import StartupError
 from otelhouse.ingest.auth import KeyCache
 from otelhouse.ingest.decoder import Decoder
@@ -73,6 +75,7 @@ def _listener(app: object, host: str, port: int, settings: Settings) -> _Listene
 
 async def serve(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    session_secret = secret.resolve(settings)
     api_socket = _bind(settings.api_host, settings.api_port, "the HTTP API")
     otlp_socket = _bind(settings.otlp_http_host, settings.otlp_http_port, "OTLP/HTTP")
     metrics = SelfMetrics()
@@ -80,8 +83,9 @@ async def serve(settings: Settings) -> None:
     _on_signals(stop)
     async with AsyncExitStack() as stack:
         meta = await stack.enter_async_context(MetaDB(settings.metadata_url))
+        context = AppContext(settings, meta, session_secret, metrics)
         keys = IngestionKeys(meta.sessions)
-        first_key = await keys.ensure_first()
+        first_key = await keys.ensure_first(settings.clickhouse_database, context.box)
         if first_key is not None:
             _save_initial_key(settings, first_key)
         store = await stack.enter_async_context(Store(settings))
@@ -103,7 +107,9 @@ async def serve(settings: Settings) -> None:
             KeyCache(keys, settings.key_cache_seconds), decoder, pipeline, metrics, settings.max_request_bytes
         )
         await stack.enter_async_context(GrpcReceiver(ingest, settings.otlp_grpc_host, settings.otlp_grpc_port))
-        api = create_app(ApiDeps(metrics, store.ping, lambda: pipeline.pending_rows))
+        context.store_ready = store.ping
+        context.queue_rows = lambda: pipeline.pending_rows
+        api = create_app(context)
         listeners = [
             (_listener(api, settings.api_host, settings.api_port, settings), api_socket),
             (_listener(create_otlp_http_app(ingest), settings.otlp_http_host, settings.otlp_http_port, settings),

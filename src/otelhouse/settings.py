@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-SECRET_FIELDS = ("clickhouse_ingest_password", "clickhouse_query_password")
+SECRET_FIELDS = ("clickhouse_ingest_password", "clickhouse_query_password", "session_secret")
 
 
 def parse_duration(text: str) -> int:
@@ -78,6 +78,47 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("info", description="debug, info, warning or error.")
 
+    env: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses to start without a strong session secret (and the other production checks).",
+    )
+    public_url: str = Field(
+        "", description="The URL people open, e.g. `https://otel.example.com`; https makes cookies `Secure`."
+    )
+    session_secret: str = Field(
+        "",
+        description="Signs session cookies and derives the key that encrypts stored secrets; 32+ random bytes "
+        "(`otelhouse secret` makes one). Empty in development = generated and kept in the data dir.",
+        repr=False,
+    )
+    session_secret_file: Path | None = Field(None, description="File holding the session secret.")
+    session_idle_timeout: str = Field("24h", description="A session unused this long ends.")
+    session_max_age: str = Field("7d", description="A session ends this long after login, used or not.")
+    login_max_failures_per_account: int = Field(
+        5, ge=1, description="Failed logins for one account within `login_window` before it is throttled."
+    )
+    login_max_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins from one client address within `login_window` before it is throttled."
+    )
+    login_window: str = Field("15m", description="The window over which failed logins are counted.")
+    invitation_ttl: str = Field("7d", description="How long an invitation link can be used.")
+    key_rotation_overlap: str = Field(
+        "24h", description="How long the old ingestion key keeps working after a rotation (0 = none)."
+    )
+    api_key_rate_limit: int = Field(
+        600, ge=1, description="Requests per minute allowed for one personal API key (429 above)."
+    )
+    max_api_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest body of a request to `/api`.")
+    password_time_cost: int = Field(3, ge=2, description="argon2id passes for password hashes.")
+    password_memory_kib: int = Field(
+        65536, ge=19456, description="argon2id memory per password hash, KiB (hashes are upgraded at login)."
+    )
+    outbound_allow: str = Field(
+        "",
+        description="Comma-separated networks (CIDR) that connections and webhooks may reach even though they "
+        "are blocked by default (link-local, cloud metadata, multicast, reserved).",
+    )
+
     @model_validator(mode="after")
     def _secrets_from_files(self) -> Settings:
         """`OTELHOUSE_X_FILE=/run/secrets/x` fills X from that file when X itself is unset."""
@@ -87,7 +128,16 @@ class Settings(BaseSettings):
                 setattr(self, name, Path(path).read_text().strip())
         return self
 
-    @field_validator("ttl_logs", "ttl_traces", "ttl_metrics", "ttl_sessions")
+    @field_validator(
+        "ttl_logs",
+        "ttl_traces",
+        "ttl_metrics",
+        "ttl_sessions",
+        "session_idle_timeout",
+        "session_max_age",
+        "login_window",
+        "invitation_ttl",
+    )
     @classmethod
     def _valid_duration(cls, value: str) -> str:
         parse_duration(value)
@@ -99,6 +149,22 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             raise ValueError("must be letters, digits and underscores")
         return value
+
+    @field_validator("key_rotation_overlap")
+    @classmethod
+    def _valid_overlap(cls, value: str) -> str:
+        if value.strip() not in ("0", "0s"):
+            parse_duration(value)
+        return value
+
+    @property
+    def rotation_overlap_seconds(self) -> int:
+        return 0 if self.key_rotation_overlap.strip() in ("0", "0s") else parse_duration(self.key_rotation_overlap)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get `Secure` and the `__Host-` prefix when people reach the app over HTTPS."""
+        return self.public_url.lower().startswith("https://")
 
     def ttl_seconds(self, signal: str) -> int:
         return parse_duration(getattr(self, f"ttl_{signal}"))

@@ -1,45 +1,61 @@
-"""The HTTP API on :8080. For now: liveness, readiness and Prometheus self-metrics."""
+"""The HTTP API on :8080: the application API under `/api`, plus health, readiness and metrics.
+
+`create_app` only assembles: middleware (outermost first: security headers, cross-site guard, body
+limit), the error handlers, and one router per resource from `app/routes/`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST
 
-from otelhouse.app.security import SecurityHeaders
-from otelhouse.telemetry import SelfMetrics
+from otelhouse.app import errors
+from otelhouse.app.context import AppContext
+from otelhouse.app.routes import (
+    alerts,
+    api_keys,
+    auth,
+    connections,
+    dashboards,
+    ingestion_keys,
+    saved_searches,
+    sources,
+    system,
+    teams,
+    webhooks,
+)
+from otelhouse.app.security import BodyLimit, CrossSiteGuard, SecurityHeaders
+
+API_ROUTERS = (
+    auth,
+    teams,
+    ingestion_keys,
+    api_keys,
+    connections,
+    sources,
+    saved_searches,
+    dashboards,
+    alerts,
+    webhooks,
+)
 
 
-@dataclass
-class ApiDeps:
-    """What the API needs from the running server."""
-
-    metrics: SelfMetrics
-    store_ready: Callable[[], Awaitable[bool]]
-    queue_rows: Callable[[], int]
-
-
-def create_app(deps: ApiDeps) -> FastAPI:
-    app = FastAPI(title="otelhouse", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.add_middleware(SecurityHeaders)
-
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """The process is up and serving HTTP."""
-        return {"status": "ok"}
-
-    @app.get("/ready")
-    async def ready() -> JSONResponse:
-        """ClickHouse answers a query: the server can store and read data."""
-        if await deps.store_ready():
-            return JSONResponse({"status": "ready", "queue_rows": deps.queue_rows()})
-        return JSONResponse({"status": "unavailable", "reason": "ClickHouse does not answer"}, status_code=503)
-
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(deps.metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
+def create_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="otelhouse",
+        summary="Search, chart and alert on OpenTelemetry data stored in ClickHouse.",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    # Starlette runs the last added middleware first: this order puts headers on every answer,
+    # including the guard's and the limit's refusals.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_api_body_bytes)
+    app.add_middleware(CrossSiteGuard, public_url=ctx.settings.public_url)
+    app.add_middleware(SecurityHeaders, public_url=ctx.settings.public_url)
+    errors.install(app)
+    app.include_router(system.router)
+    for module in API_ROUTERS:
+        app.include_router(module.router, prefix="/api")
     return app

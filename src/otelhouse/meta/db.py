@@ -7,6 +7,7 @@ Alembic migrations, which run to head on every enter (a no-op when the schema is
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -116,3 +117,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+async def serialise(session: AsyncSession, name: str) -> None:
+    """Make transactions that check-then-write on `name` run one at a time (first statement of one).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write statement, which takes the
+    database's write lock at once (waiting up to the busy timeout) instead of at the first real write.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") & 0x7FFF_FFFF
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        await session.execute(text("UPDATE teams SET name = name WHERE id = -1"))

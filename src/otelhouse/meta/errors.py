@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from otelhouse.errors import NotFound
 
-class KeyNotFound(LookupError):
+
+class KeyNotFound(NotFound):
     """No ingestion key matches the given id or prefix."""
 
 
-class TeamNotFound(LookupError):
+class TeamNotFound(NotFound):
     """No team has the given name."""

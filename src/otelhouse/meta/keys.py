@@ -21,6 +21,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from otelhouse.meta.crypto import SecretBox
+from otelhouse.meta.defaults import add_missing_defaults, add_team_defaults
 from otelhouse.meta.errors import KeyNotFound, TeamNotFound
 from otelhouse.meta.models import IngestionKey, Team, utcnow
 
@@ -31,6 +33,7 @@ PREFIX_LENGTH = 12
 DEFAULT_TEAM = "default"
 DEFAULT_KEY_NAME = "default"
 MAX_NAME_LENGTH = 200
+REVEAL_PURPOSE = "ingestion-key"
 _WELL_FORMED = re.compile(rf"{KEY_MARKER}[A-Za-z0-9_-]{{43}}")
 _MAX_ID = 2**31 - 1  # INTEGER column: larger ids cannot exist (and would make PostgreSQL raise)
 
@@ -84,16 +87,21 @@ class IngestionKeys:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def ensure_first(self) -> NewKey | None:
-        """On a fresh database create team "default" with key "default" and return it; else None."""
+    async def ensure_first(self, database: str = "otel", box: SecretBox | None = None) -> NewKey | None:
+        """On a fresh database create team "default" with key "default" and return it; else None.
+
+        Also gives every team its default connection and sources if it has none (older installs).
+        """
         try:
             async with self._sessions.begin() as session:
                 if await session.scalar(select(Team.id).limit(1)) is not None:
+                    await add_missing_defaults(session, database)
                     return None
                 team = Team(name=DEFAULT_TEAM, created_at=utcnow())
                 session.add(team)
                 await session.flush()
-                return await _add_key(session, team, DEFAULT_KEY_NAME)
+                await add_team_defaults(session, team, database)
+                return await add_key(session, team, DEFAULT_KEY_NAME, box)
         except IntegrityError:
             # Another process (server and CLI starting together) created the first team just now.
             return None
@@ -104,7 +112,7 @@ class IngestionKeys:
             found = await session.scalar(select(Team).where(Team.name == team))
             if found is None:
                 raise TeamNotFound(await _no_team_message(session, team))
-            return await _add_key(session, found, name)
+            return await add_key(session, found, name)
 
     async def revoke(self, ref: str) -> KeyInfo:
         """Revoke the key with this id or prefix. Revoking a revoked key changes nothing."""
@@ -123,7 +131,7 @@ class IngestionKeys:
                     f"ingestion key {row.prefix} is already revoked; make a new one with `otelhouse keys create`"
                 )
             row.revoked_at = utcnow()
-            return await _add_key(session, team, row.name)
+            return await add_key(session, team, row.name)
 
     async def verify(self, secret: str) -> KeyInfo | None:
         """The key's info if `secret` is an active key, else None (unknown, revoked or malformed)."""
@@ -150,13 +158,15 @@ def _with_team() -> Select[IngestionKey, Team]:
     return select(IngestionKey, Team).join(Team, IngestionKey.team_id == Team.id)
 
 
-async def _add_key(session: AsyncSession, team: Team, name: str) -> NewKey:
+async def add_key(session: AsyncSession, team: Team, name: str, box: SecretBox | None = None) -> NewKey:
     # 48 random bits in the prefix: a clash is astronomically unlikely, and the unique index turns one
     # into an error rather than two keys sharing a prefix.
     secret = generate_key()
     row = IngestionKey(
         team_id=team.id, name=name, prefix=key_prefix(secret), hash=hash_key(secret), created_at=utcnow()
     )
+    if box is not None:
+        row.secret_enc = box.encrypt(secret, REVEAL_PURPOSE)
     session.add(row)
     await session.flush()
     return NewKey(info=_info(row, team), secret=secret)

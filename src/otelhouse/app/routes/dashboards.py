@@ -1,0 +1,7 @@
+"""Routes: dashboards (to be filled in)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Routes: ingestion_keys (to be filled in)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
