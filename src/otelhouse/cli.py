@@ -5,31 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from otelhouse.cli_common import load_settings
 from otelhouse.cli_keys import keys_app
+from otelhouse.cli_users import users_app
 from otelhouse.errors import StartupError
-from otelhouse.settings import Settings
+from otelhouse.secret import new_secret
 
 app = typer.Typer(help="OpenTelemetry logs, traces and metrics into ClickHouse.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 
 Opt = typer.Option
-
-
-def build_settings(**overrides: Any) -> Settings:
-    """Environment first, then the flags that were given; exits with a clear message on bad values."""
-    given = {name: value for name, value in overrides.items() if value is not None}
-    try:
-        return Settings(**given)
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
-            typer.echo(f"invalid setting {field}: {error['msg']}", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -60,13 +50,23 @@ def serve(
     """Run the OTLP receivers, the API and the store in one process."""
     from otelhouse.server import serve as run_server
 
-    settings = build_settings(**{k: v for k, v in locals().items() if k != "run_server"})
+    settings = load_settings(**{k: v for k, v in locals().items() if k != "run_server"})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(run_server(settings))
     except StartupError as exc:
         typer.echo(f"otelhouse: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command()
+def secret() -> None:
+    """Print a new random session secret (256 bits, 64 hex characters), and nothing else.
+
+    Use it as `OTELHOUSE_SESSION_SECRET=$(otelhouse secret)` or write it to the file named by
+    `OTELHOUSE_SESSION_SECRET_FILE`.
+    """
+    typer.echo(new_secret())
 
 
 if __name__ == "__main__":

@@ -2,15 +2,13 @@
 
 These commands open only the metadata database, so they work while a server runs on the same data
 directory (SQLite in WAL mode lets both in). A running server notices a revoked key within
-`key_cache_seconds`.
+`key_cache_seconds`. New keys are stored encrypted under the session secret as well, so team admins
+can reveal them in the app.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
@@ -18,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from otelhouse.meta.db import MetaDB
-from otelhouse.meta.keys import DEFAULT_KEY_NAME, DEFAULT_TEAM, IngestionKeys, KeyInfo, NewKey
-from otelhouse.settings import Settings
+from otelhouse.cli_common import load_settings, open_meta, print_new_key, run, secret_box, show_key, when
+from otelhouse.meta.keys import DEFAULT_KEY_NAME, DEFAULT_TEAM, IngestionKeys, KeyInfo
+from otelhouse.settings import Settings, parse_duration
 
 T = TypeVar("T")
 
@@ -29,50 +27,40 @@ keys_app = typer.Typer(
 )
 
 RefArg = Annotated[str, typer.Argument(help="The key's id or prefix, as `otelhouse keys list` shows it.")]
-
-
-@asynccontextmanager
-async def open_keys(settings: Settings) -> AsyncIterator[IngestionKeys]:
-    """The key repository on the configured metadata database (migrated, with its first key made)."""
-    async with MetaDB(settings.metadata_url) as db:
-        keys = IngestionKeys(db.sessions)
-        first = await keys.ensure_first()
-        if first is not None:
-            # This command made the very first key, so this is the one place that can show it.
-            _print_new_key(first, "First ingestion key (team default) created")
-        yield keys
+# Wide enough that piped output (scripts, grep) keeps one key per line.
+PIPED_WIDTH = 200
 
 
 def _run(action: Callable[[IngestionKeys], Awaitable[T]]) -> T:
-    """Open the database, run `action` on the repository, and turn domain errors into exit code 1."""
+    """Open the database, run `action` on the key repository; domain errors end with exit code 1."""
 
-    async def main() -> T:
-        # The ignore: without the pydantic plugin, mypy takes fields with defaults for required ones.
-        async with open_keys(Settings()) as keys:  # type: ignore[call-arg]
-            return await action(keys)
+    async def main(settings: Settings) -> T:
+        box = secret_box(settings)
+        async with open_meta(settings, box) as db:
+            return await action(IngestionKeys(db.sessions, box))
 
-    try:
-        return asyncio.run(main())
-    except (LookupError, ValueError) as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
+    return run(main)
 
 
 @keys_app.command("list")
 def list_keys() -> None:
     """List ingestion keys (prefixes only: the full key is shown once, when made)."""
     infos = _run(lambda keys: keys.list())
-    table = Table("id", "prefix", "name", "team", "created (UTC)", "revoked (UTC)")
+    table = Table("id", "prefix", "name", "team", "created (UTC)", "last used (UTC)", "status")
     for info in infos:
         table.add_row(
             str(info.id),
             info.prefix,
             escape(info.name),
             escape(info.team_name),
-            _when(info.created_at),
-            _when(info.revoked_at),
+            when(info.created_at),
+            when(info.last_used_at) or "never",
+            _status(info),
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=PIPED_WIDTH)
+    console.print(table)
 
 
 @keys_app.command("create")
@@ -82,39 +70,55 @@ def create_key(
 ) -> None:
     """Create an ingestion key and show it once."""
     new = _run(lambda keys: keys.create(name, team))
-    _print_new_key(new, "Ingestion key created")
+    print_new_key(new, "Ingestion key created")
 
 
 @keys_app.command("rotate")
-def rotate_key(ref: RefArg) -> None:
-    """Replace a key by a new one with the same name and team; the old one stops working."""
-    new = _run(lambda keys: keys.rotate(ref))
-    _print_new_key(new, f"Key {escape(_short(ref))} revoked and replaced by")
+def rotate_key(
+    ref: RefArg,
+    overlap: Annotated[
+        str | None,
+        typer.Option(
+            "--overlap",
+            help="How long the old key keeps working, e.g. 24h, 90m or 0 (at most 30d). "
+            "Default: OTELHOUSE_KEY_ROTATION_OVERLAP (24h).",
+        ),
+    ] = None,
+) -> None:
+    """Replace a key by a new one with the same name and team; the old one stops after the overlap."""
+    seconds = load_settings().rotation_overlap_seconds if overlap is None else _overlap_seconds(overlap)
+    new = _run(lambda keys: keys.rotate(ref, seconds))
+    old = new.replaced
+    assert old is not None
+    if old.expires_at is not None:
+        title = f"Key {old.prefix} works until {when(old.expires_at)} UTC, then stops; replaced by"
+    else:
+        title = f"Key {old.prefix} revoked and replaced by"
+    print_new_key(new, title)
 
 
 @keys_app.command("revoke")
 def revoke_key(ref: RefArg) -> None:
     """Revoke a key: a running server refuses it within `key_cache_seconds`."""
     info = _run(lambda keys: keys.revoke(ref))
-    Console().print(f"Revoked ingestion key {_show(info)}.", highlight=False)
+    Console().print(f"Revoked ingestion key {show_key(info)}.", highlight=False)
 
 
-def _print_new_key(new: NewKey, title: str) -> None:
-    console = Console()
-    console.print(f"[bold]{title}:[/] {_show(new.info)}", highlight=False, soft_wrap=True)
-    # Plain print: no wrapping or highlighting that could break copying the key.
-    print(new.secret)
-    console.print("Copy it now: it will not be shown again.", style="yellow")
+def _overlap_seconds(text: str) -> int:
+    if text.strip() in ("0", "0s"):
+        return 0
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--overlap") from None
 
 
-def _short(ref: str) -> str:
-    return ref.strip()[:12]
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
-
-
-def _show(info: KeyInfo) -> str:
-    # Names are user text: escape them so rich does not read `[...]` in them as markup.
-    return f"{info.prefix} ({escape(info.name)}, team {escape(info.team_name)})"
+def _status(info: KeyInfo) -> str:
+    status = info.status()
+    if status == "revoked":
+        return f"revoked {when(info.revoked_at)}"
+    if status == "expiring":
+        return f"expires {when(info.expires_at)}"
+    if status == "expired":
+        return f"expired {when(info.expires_at)}"
+    return status

@@ -33,7 +33,7 @@ from otelhouse.ingest.pipeline import Pipeline
 from otelhouse.ingest.service import Ingest
 from otelhouse.ingest.spool import Spool
 from otelhouse.meta.db import MetaDB
-from otelhouse.meta.keys import IngestionKeys, NewKey
+from otelhouse.meta.keys import NewKey
 from otelhouse.settings import Settings
 from otelhouse.store.client import Store
 from otelhouse.telemetry import SelfMetrics
@@ -74,8 +74,9 @@ def _listener(app: object, host: str, port: int, settings: Settings) -> _Listene
 
 
 async def serve(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # First of all: a refused secret stops the start before a file is written or a port is bound.
     session_secret = secret.resolve(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     api_socket = _bind(settings.api_host, settings.api_port, "the HTTP API")
     otlp_socket = _bind(settings.otlp_http_host, settings.otlp_http_port, "OTLP/HTTP")
     metrics = SelfMetrics()
@@ -84,8 +85,8 @@ async def serve(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         meta = await stack.enter_async_context(MetaDB(settings.metadata_url))
         context = AppContext(settings, meta, session_secret, metrics)
-        keys = IngestionKeys(meta.sessions)
-        first_key = await keys.ensure_first(settings.clickhouse_database, context.box)
+        keys = context.ingestion_keys
+        first_key = await keys.ensure_first(settings.clickhouse_database)
         if first_key is not None:
             _save_initial_key(settings, first_key)
         store = await stack.enter_async_context(Store(settings))
@@ -103,9 +104,10 @@ async def serve(settings: Settings) -> None:
                 spool,
             )
         )
-        ingest = Ingest(
-            KeyCache(keys, settings.key_cache_seconds), decoder, pipeline, metrics, settings.max_request_bytes
-        )
+        key_cache = KeyCache(keys, settings.key_cache_seconds)
+        # Torn down before the metadata database closes: the last "last used" times get written.
+        stack.push_async_callback(key_cache.flush)
+        ingest = Ingest(key_cache, decoder, pipeline, metrics, settings.max_request_bytes)
         await stack.enter_async_context(GrpcReceiver(ingest, settings.otlp_grpc_host, settings.otlp_grpc_port))
         context.store_ready = store.ping
         context.queue_rows = lambda: pipeline.pending_rows

@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         "are blocked by default (link-local, cloud metadata, multicast, reserved).",
     )
 
+    @field_validator(
+        "clickhouse_ingest_password_file", "clickhouse_query_password_file", "session_secret_file", mode="before"
+    )
+    @classmethod
+    def _empty_file_is_unset(cls, value: object) -> object:
+        # `OTELHOUSE_X_FILE=` (as compose files write `${X_FILE:-}`) means "no file", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _secrets_from_files(self) -> Settings:
         """`OTELHOUSE_X_FILE=/run/secrets/x` fills X from that file when X itself is unset."""
@@ -153,8 +161,8 @@ class Settings(BaseSettings):
     @field_validator("key_rotation_overlap")
     @classmethod
     def _valid_overlap(cls, value: str) -> str:
-        if value.strip() not in ("0", "0s"):
-            parse_duration(value)
+        if value.strip() not in ("0", "0s") and parse_duration(value) > 30 * 86400:
+            raise ValueError("the rotation overlap can be at most 30d")
         return value
 
     @property

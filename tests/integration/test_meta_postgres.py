@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from otelhouse.errors import Conflict
 from otelhouse.ingest.auth import KeyCache
 from otelhouse.meta.db import MetaDB
 from otelhouse.meta.errors import KeyNotFound, TeamNotFound
@@ -79,7 +80,7 @@ async def test_keys_lifecycle(pg_url: str) -> None:
 
         with pytest.raises(KeyNotFound, match="otelhouse keys list"):
             await keys.revoke("99999999999")
-        with pytest.raises(KeyNotFound, match="already revoked"):
+        with pytest.raises(Conflict, match="already revoked"):
             await keys.rotate(first.info.prefix)
         with pytest.raises(TeamNotFound, match="existing teams: default"):
             await keys.create("x", team="ops")
@@ -95,9 +96,17 @@ async def test_key_cache_on_postgres(pg_url: str) -> None:
         assert first is not None
         cache = KeyCache(keys, ttl_seconds=0.2)
         assert await cache.check(f"Bearer {first.secret}") == first.info
+        await cache.flush()
+        assert (await keys.list())[0].last_used_at is not None  # recorded in the background
+        # A rotation with an overlap: the old key keeps working, through the cache too.
+        rotated = await keys.rotate(first.info.prefix, overlap_seconds=3600)
+        await asyncio.sleep(0.25)
+        assert await cache.check(first.secret) is not None
+        assert await cache.check(rotated.secret) is not None
         await keys.revoke(first.info.prefix)
         await asyncio.sleep(0.25)
         assert await cache.check(first.secret) is None
+        await cache.flush()
 
 
 def _head_revision() -> str:

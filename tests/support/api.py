@@ -73,5 +73,5 @@ async def running_api(
     settings = settings_for(data_dir, meta_url, **overrides)
     async with MetaDB(settings.metadata_url) as meta:
         ctx = AppContext(settings, meta, secrets.token_bytes(32))
-        await ctx.ingestion_keys.ensure_first(settings.clickhouse_database, ctx.box)
+        await ctx.ingestion_keys.ensure_first(settings.clickhouse_database)
         yield ApiHarness(ctx, base_url)

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from otelhouse import secret as session_secret
 from otelhouse.cli_keys import keys_app
 from otelhouse.ingest.auth import KeyCache
+from otelhouse.meta.crypto import SecretBox
 from otelhouse.meta.db import MetaDB
 from otelhouse.meta.keys import IngestionKeys, KeyInfo
+from otelhouse.settings import Settings
 
 KEY = re.compile(r"\bohk_[A-Za-z0-9_-]{43}\b")
 PREFIX = re.compile(r"\bohk_[A-Za-z0-9_-]{8}\b")
@@ -27,8 +30,18 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def run(data_dir: Path, *args: str) -> Result:
-    env = {"OTELHOUSE_DATA_DIR": str(data_dir), "OTELHOUSE_DATABASE_URL": ""}
+    env = {
+        "OTELHOUSE_DATA_DIR": str(data_dir),
+        "OTELHOUSE_DATABASE_URL": "",
+        "OTELHOUSE_SESSION_SECRET": "",
+        "OTELHOUSE_KEY_ROTATION_OVERLAP": "24h",
+    }
     return CliRunner().invoke(keys_app, list(args), env=env)
+
+
+def row_of(listing: Result, prefix: str) -> str:
+    assert listing.exit_code == 0, listing.output
+    return next(line for line in listing.stdout.splitlines() if prefix in line)
 
 
 def secret_of(result: Result) -> str:
@@ -74,17 +87,69 @@ def test_create_in_unknown_team_exits_1(data_dir: Path) -> None:
     assert "no team named 'nope'" in result.stderr
 
 
-def test_rotate(data_dir: Path) -> None:
+def test_rotate_keeps_the_old_key_working_for_the_overlap(data_dir: Path) -> None:
     old = secret_of(run(data_dir, "list"))
-    new = secret_of(run(data_dir, "rotate", old[:12]))
+    rotated = run(data_dir, "rotate", old[:12])
+    new = secret_of(rotated)
     assert new != old
-    assert verify(data_dir, old) is None
+    assert "works until" in rotated.stdout
+    assert verify(data_dir, old) is not None  # the default overlap is 24 hours
     info = verify(data_dir, new)
     assert info is not None and info.name == "default"
-    rows = [line for line in run(data_dir, "list").stdout.splitlines() if PREFIX.search(line)]
-    assert len(rows) == 2
-    old_row = next(line for line in rows if old[:12] in line)
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d.*\d{4}-\d\d-\d\d \d\d:\d\d", old_row)  # created and revoked
+    listing = run(data_dir, "list")
+    assert re.search(r"expires \d{4}-\d\d-\d\d \d\d:\d\d", row_of(listing, old[:12]))
+    assert "active" in row_of(listing, new[:12])
+
+
+def test_rotate_with_no_overlap_revokes_at_once(data_dir: Path) -> None:
+    old = secret_of(run(data_dir, "list"))
+    new = secret_of(run(data_dir, "rotate", old[:12], "--overlap", "0"))
+    assert verify(data_dir, old) is None
+    assert verify(data_dir, new) is not None
+    assert re.search(r"revoked \d{4}-\d\d-\d\d \d\d:\d\d", row_of(run(data_dir, "list"), old[:12]))
+    again = run(data_dir, "rotate", old[:12])
+    assert again.exit_code == 1 and "already revoked" in again.stderr
+
+
+@pytest.mark.parametrize(("overlap", "message"), [("soon", "is not a duration"), ("31d", "30 days")])
+def test_rotate_refuses_a_bad_overlap(data_dir: Path, overlap: str, message: str) -> None:
+    old = secret_of(run(data_dir, "list"))
+    result = run(data_dir, "rotate", old[:12], "--overlap", overlap)
+    assert result.exit_code != 0
+    assert re.search(message, result.output)
+    assert verify(data_dir, old) is not None
+
+
+def test_list_shows_last_use(data_dir: Path) -> None:
+    secret = secret_of(run(data_dir, "list"))
+    assert "never" in row_of(run(data_dir, "list"), secret[:12])
+
+    async def use() -> None:
+        async with MetaDB(f"sqlite+aiosqlite:///{data_dir / 'meta.db'}") as db:
+            cache = KeyCache(IngestionKeys(db.sessions), ttl_seconds=5)
+            assert await cache.check(secret) is not None
+            await cache.flush()
+
+    asyncio.run(use())
+    row = row_of(run(data_dir, "list"), secret[:12])
+    assert "never" not in row
+    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", row)) == 2  # created and last used
+
+
+def test_keys_made_by_the_cli_can_be_revealed_by_the_server(data_dir: Path) -> None:
+    """The CLI encrypts new keys under the same session secret the server uses."""
+    run(data_dir, "list")
+    secret = secret_of(run(data_dir, "create", "--name", "revealable"))
+
+    async def reveal() -> str:
+        settings = Settings(data_dir=data_dir, database_url="", session_secret="")
+        box = SecretBox(session_secret.resolve(settings))
+        async with MetaDB(settings.metadata_url) as db:
+            keys = IngestionKeys(db.sessions, box)
+            info = next(info for info in await keys.list() if info.name == "revealable")
+            return (await keys.reveal(info.team_id, info.id))[1]
+
+    assert asyncio.run(reveal()) == secret
 
 
 def test_revoke_by_id_and_prefix(data_dir: Path) -> None:

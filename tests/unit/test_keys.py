@@ -6,19 +6,21 @@ import asyncio
 import base64
 import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, text, update
 
+from otelhouse.errors import BadRequest, Conflict
 from otelhouse.ingest.auth import KeyCache, parse_authorization
 from otelhouse.meta.db import MetaDB
 from otelhouse.meta.errors import KeyNotFound, TeamNotFound
 from otelhouse.meta.keys import IngestionKeys, KeyInfo, NewKey, generate_key
-from otelhouse.meta.models import Base
+from otelhouse.meta.models import Base, IngestionKey, utcnow
 
 KEY_SHAPE = re.compile(r"ohk_[A-Za-z0-9_-]{43}")
 
@@ -54,6 +56,39 @@ class CountingKeys(IngestionKeys):
     async def verify(self, secret: str) -> KeyInfo | None:
         self.calls += 1
         return await super().verify(secret)
+
+
+class FlakyKeys(IngestionKeys):
+    """The real repository, whose 'last used' writes fail while `broken` is set."""
+
+    broken = True
+    writes = 0
+
+    async def mark_used(self, key_ids: Collection[int], at: datetime) -> None:
+        self.writes += 1
+        if self.broken:
+            raise OSError("database is gone")
+        await super().mark_used(key_ids, at)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def last_used(keys: IngestionKeys, key_id: int) -> datetime | None:
+    return next(info.last_used_at for info in await keys.list() if info.id == key_id)
+
+
+async def expire_now(db: MetaDB, key_id: int) -> None:
+    """Move a rotated key's expiry into the past, as if the overlap had run out."""
+    async with db.sessions.begin() as session:
+        await session.execute(
+            update(IngestionKey).where(IngestionKey.id == key_id).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
 
 
 # --- database and migrations ------------------------------------------------------------------------
@@ -159,17 +194,60 @@ async def test_create_in_unknown_team(keys: IngestionKeys, first: NewKey) -> Non
         await keys.create("  ")
 
 
-async def test_rotate(keys: IngestionKeys, first: NewKey) -> None:
-    rotated = await keys.rotate(first.info.prefix)
+async def test_rotate_without_overlap(keys: IngestionKeys, first: NewKey) -> None:
+    rotated = await keys.rotate(first.info.prefix, overlap_seconds=0)
     assert (rotated.info.name, rotated.info.team_id) == (first.info.name, first.info.team_id)
     assert rotated.secret != first.secret
     assert await keys.verify(first.secret) is None
     assert await keys.verify(rotated.secret) == rotated.info
     by_prefix = {info.prefix: info for info in await keys.list()}
     assert by_prefix[first.info.prefix].revoked_at is not None
+    assert by_prefix[first.info.prefix].status() == "revoked"
     assert by_prefix[rotated.info.prefix].active
-    with pytest.raises(KeyNotFound, match="already revoked"):
+    with pytest.raises(Conflict, match="already revoked"):
         await keys.rotate(first.info.prefix)
+
+
+async def test_rotate_with_overlap(db: MetaDB, keys: IngestionKeys, first: NewKey) -> None:
+    rotated = await keys.rotate(first.info.prefix, overlap_seconds=3600)
+    old = rotated.replaced
+    assert old is not None and old.revoked_at is None and old.expires_at is not None
+    assert timedelta(minutes=59) < old.expires_at - utcnow() <= timedelta(hours=1)
+    assert old.status() == "expiring"
+    # During the overlap both keys work; the old one cannot be rotated a second time.
+    assert await keys.verify(first.secret) is not None
+    assert await keys.verify(rotated.secret) is not None
+    with pytest.raises(Conflict, match="rotated already"):
+        await keys.rotate(first.info.prefix, overlap_seconds=60)
+    cache = KeyCache(keys, ttl_seconds=60)
+    assert await cache.check(first.secret) is not None
+    await expire_now(db, first.info.id)
+    assert await keys.verify(first.secret) is None
+    assert await keys.verify(rotated.secret) is not None
+    assert {info.prefix: info.status() for info in await keys.list()}[first.info.prefix] == "expired"
+    await cache.flush()
+
+
+async def test_overlap_ends_in_the_cache_without_waiting_for_the_ttl(keys: IngestionKeys, first: NewKey) -> None:
+    cache = KeyCache(keys, ttl_seconds=60)
+    await keys.rotate(first.info.prefix, overlap_seconds=1)
+    assert await cache.check(first.secret) is not None  # remembered, with its expiry
+    await asyncio.sleep(1.1)
+    assert await cache.check(first.secret) is None  # refused from memory once the overlap is over
+    await cache.flush()
+
+
+async def test_revoke_ends_an_overlap_now(keys: IngestionKeys, first: NewKey) -> None:
+    await keys.rotate(first.info.prefix, overlap_seconds=3600)
+    assert (await keys.revoke(first.info.prefix)).status() == "revoked"
+    assert await keys.verify(first.secret) is None
+
+
+@pytest.mark.parametrize("overlap", [-1, 30 * 86400 + 1])
+async def test_rotate_refuses_an_overlap_out_of_range(keys: IngestionKeys, first: NewKey, overlap: int) -> None:
+    with pytest.raises(BadRequest, match="0 to 2592000 seconds"):
+        await keys.rotate(first.info.prefix, overlap_seconds=overlap)
+    assert await keys.verify(first.secret) is not None
 
 
 async def test_revoke_by_prefix_id_or_whole_key(keys: IngestionKeys, first: NewKey) -> None:
@@ -267,6 +345,42 @@ async def test_new_key_works_after_negative_ttl(keys: IngestionKeys, first: NewK
     assert await cache.check(rotated_away.secret) == rotated_away.info
 
 
+async def test_cache_records_last_use_at_most_once_a_minute(keys: IngestionKeys, first: NewKey) -> None:
+    flaky = FlakyKeys(keys._sessions)
+    flaky.broken = False
+    clock = Clock()
+    cache = KeyCache(flaky, ttl_seconds=5, clock=clock)
+    assert await last_used(keys, first.info.id) is None
+    before = utcnow()
+    assert await cache.check(first.secret) is not None
+    await cache.flush()
+    recorded = await last_used(keys, first.info.id)
+    assert recorded is not None and before <= recorded <= utcnow()
+    for step in (1, 10, 30, 30):  # 71 s in all: one more write, after the first minute
+        clock.now += step
+        assert await cache.check(first.secret) is not None
+        await cache.flush()
+    assert flaky.writes == 2
+    later = await last_used(keys, first.info.id)
+    assert later is not None and later > recorded
+    # Unknown keys are never written.
+    assert await cache.check(generate_key()) is None
+    await cache.flush()
+    assert flaky.writes == 2
+
+
+async def test_a_failing_last_use_write_does_not_fail_the_request(keys: IngestionKeys, first: NewKey) -> None:
+    flaky = FlakyKeys(keys._sessions)
+    cache = KeyCache(flaky, ttl_seconds=60)
+    assert await cache.check(first.secret) == first.info
+    await cache.flush()
+    assert flaky.writes == 1 and await last_used(keys, first.info.id) is None
+    flaky.broken = False
+    assert await cache.check(first.secret) == first.info  # a failed write is tried again at the next use
+    await cache.flush()
+    assert flaky.writes == 2 and await last_used(keys, first.info.id) is not None
+
+
 async def test_cache_is_bounded(keys: IngestionKeys, first: NewKey) -> None:
     counting = CountingKeys(keys._sessions)
     cache = KeyCache(counting, ttl_seconds=60, max_entries=10)
@@ -276,7 +390,8 @@ async def test_cache_is_bounded(keys: IngestionKeys, first: NewKey) -> None:
     assert len(cache) == 10
     # The oldest entry (the good key) was dropped: checking it asks the database again, and still works.
     calls = counting.calls
-    assert await cache.check(first.secret) == first.info
+    again = await cache.check(first.secret)
+    assert again is not None and again.prefix == first.info.prefix
     assert counting.calls == calls + 1
 
 

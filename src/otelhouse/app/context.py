@@ -62,7 +62,7 @@ class AppContext:
             max_age_seconds=parse_duration(settings.session_max_age),
         )
         self.api_keys = ApiKeys(self.meta.sessions)
-        self.ingestion_keys = IngestionKeys(self.meta.sessions)
+        self.ingestion_keys = IngestionKeys(self.meta.sessions, self.box)
         self.api_key_limiter = RateLimiter(per_minute=settings.api_key_rate_limit)
 
 

@@ -56,7 +56,11 @@ async def _validation(_request: Request, exc: RequestValidationError) -> JSONRes
     problems = []
     first_field = None
     for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        loc = tuple(error.get("loc", ()))
+        # Only the first part says where the value came from: a field may well be named "query".
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]
+        location = [str(part) for part in loc]
         where = ".".join(location) or "request"
         first_field = first_field or where
         problems.append(f"{where}: {error.get('msg', 'invalid')}")

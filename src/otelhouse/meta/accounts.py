@@ -145,6 +145,9 @@ class Accounts:
             await serialise(session, "registration")
             first_user = await session.scalar(select(User.id).limit(1)) is None
             found = await _team_named(session, team) if team else await session.scalar(select(Team).order_by(Team.id))
+            if found is None and team and await session.scalar(select(Team.id).limit(1)) is not None:
+                names = ", ".join(await session.scalars(select(Team.name).order_by(Team.name)))
+                raise NotFound(f"no team named {team!r}; existing teams: {names}")
             if found is None:
                 found = await self._new_team(session, team or DEFAULT_TEAM)
             user = await _add_user(session, email, name, password_hash)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,8 @@ from otelhouse.meta.tokens import digest, new_token
 MARKER = "ohp_"
 PREFIX_LENGTH = 12
 TOUCH_EVERY = timedelta(seconds=60)
+_MAX_ID = 2**31 - 1  # INTEGER column: larger ids cannot exist (and would make PostgreSQL raise)
+NOT_YOURS = "no such API key of yours"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +49,7 @@ class ApiKeys:
         name = name.strip()
         if not 1 <= len(name) <= 200:
             raise BadRequest("give the key a name of 1 to 200 characters", field="name")
-        if expires_at is not None and expires_at <= utcnow():
-            raise BadRequest("the expiry must be in the future", field="expires_at")
+        expires_at = _clean_expiry(expires_at)
         secret = new_token(MARKER)
         row = ApiKey(
             user_id=user_id,
@@ -65,15 +66,19 @@ class ApiKeys:
             return _info(row), secret
 
     async def list(self, user_id: int) -> builtins.list[ApiKeyInfo]:
+        """The user's keys in all their teams, revoked and expired ones included, oldest first."""
         async with self._sessions() as session:
             rows = await session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.id))
             return [_info(row) for row in rows]
 
     async def revoke(self, user_id: int, key_id: int) -> ApiKeyInfo:
+        """Stop one of the user's keys now. Another user's key is as unknown as a missing one."""
+        if not 0 < key_id <= _MAX_ID:
+            raise NotFound(NOT_YOURS)
         async with self._sessions.begin() as session:
             row = await session.get(ApiKey, key_id)
             if row is None or row.user_id != user_id:
-                raise NotFound("no such API key of yours")
+                raise NotFound(NOT_YOURS)
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             return _info(row)
@@ -93,6 +98,20 @@ class ApiKeys:
             async with self._sessions.begin() as session:
                 await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
         return _info(row)
+
+
+def _clean_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if expires_at.tzinfo is None:
+        raise BadRequest("give the expiry with a time zone, e.g. 2030-01-31T00:00:00Z", field="expires_at")
+    try:
+        expires_at = expires_at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise BadRequest("the expiry is out of range", field="expires_at") from None
+    if expires_at <= utcnow():
+        raise BadRequest("the expiry must be in the future", field="expires_at")
+    return expires_at
 
 
 def _info(row: ApiKey) -> ApiKeyInfo:

@@ -52,6 +52,8 @@ class Logins:
         )
         async with self._sessions.begin() as session:
             session.add(row)
+        # Sessions nobody comes back to are never looked up again: logins sweep them away.
+        await self.purge_expired()
         return token, _info(row)
 
     async def find(self, token: str) -> SessionInfo | None:
