@@ -27,6 +27,7 @@ test: lint
 
 test-slow: install
 	PG_BIN=$(PG_BIN) $(PY) -m pytest -q -m slow
+	OTELHOUSE_FUZZ_EXAMPLES=200 $(PY) -m pytest -q tests/integration/test_openapi_fuzz.py
 
 bench: install
 	$(PY) bench/ingest.py

@@ -15,7 +15,7 @@ from support.api import PASSWORD
 from support.server import Server
 
 # Per operation. `make test-slow` (OTELHOUSE_FUZZ_EXAMPLES) runs many more.
-EXAMPLES = int(os.environ.get("OTELHOUSE_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("OTELHOUSE_FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture(scope="module")

@@ -96,6 +96,8 @@ async def expire_now(db: MetaDB, key_id: int) -> None:
 
 async def test_opens_creates_parent_dir_and_uses_wal(tmp_path: Path, db: MetaDB) -> None:
     assert (tmp_path / "data" / "meta.db").is_file()
+    # Password hashes and encrypted secrets live there: nobody but the owner may read it.
+    assert (tmp_path / "data" / "meta.db").stat().st_mode & 0o077 == 0
     async with db.engine.connect() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 1000

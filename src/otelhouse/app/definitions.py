@@ -27,7 +27,8 @@ from pydantic import (
 )
 
 from otelhouse.app.schemas import Model
-from otelhouse.meta.objects import MAX_ID, Refs
+from otelhouse.meta.objects import Refs
+from otelhouse.meta.scoped import MAX_ID
 
 # --- building blocks ---------------------------------------------------------------------------------
 

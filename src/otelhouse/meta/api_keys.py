@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otelhouse.errors import BadRequest, NotFound
 from otelhouse.meta.models import ApiKey, utcnow
+from otelhouse.meta.scoped import MAX_ID
 from otelhouse.meta.tokens import digest, new_token
 
 MARKER = "ohp_"
 PREFIX_LENGTH = 12
 TOUCH_EVERY = timedelta(seconds=60)
-_MAX_ID = 2**31 - 1  # INTEGER column: larger ids cannot exist (and would make PostgreSQL raise)
 NOT_YOURS = "no such API key of yours"
 
 
@@ -73,7 +73,7 @@ class ApiKeys:
 
     async def revoke(self, user_id: int, key_id: int) -> ApiKeyInfo:
         """Stop one of the user's keys now. Another user's key is as unknown as a missing one."""
-        if not 0 < key_id <= _MAX_ID:
+        if not 0 < key_id <= MAX_ID:
             raise NotFound(NOT_YOURS)
         async with self._sessions.begin() as session:
             row = await session.get(ApiKey, key_id)

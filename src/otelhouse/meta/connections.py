@@ -22,12 +22,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otelhouse.errors import BadRequest, Conflict, NotFound
+from otelhouse.errors import BadRequest, Conflict
 from otelhouse.meta.crypto import CannotDecrypt, SecretBox
 from otelhouse.meta.models import Alert, Connection, Dashboard, SavedSearch, Source, utcnow
+from otelhouse.meta.scoped import MAX_ID, team_row
 
 ENCRYPTION_PURPOSE = "connection-password"  # binds the ciphertext to this column
-MAX_ID = 2**31 - 1  # INTEGER columns: larger ids cannot exist (and PostgreSQL would raise on them)
 MAX_NAME = 200
 MAX_URL = 2000
 MAX_EXPRESSION = 1000
@@ -413,23 +413,11 @@ class Sources:
 
 
 async def _own_connection(session: AsyncSession, team_id: int, connection_id: int, *, lock: bool = False) -> Connection:
-    if not 0 < connection_id <= MAX_ID:
-        raise NotFound(NO_CONNECTION)
-    query = select(Connection).where(Connection.id == connection_id, Connection.team_id == team_id)
-    row = await session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(NO_CONNECTION)
-    return row
+    return await team_row(session, Connection, team_id, connection_id, NO_CONNECTION, lock=lock)
 
 
 async def _own_source(session: AsyncSession, team_id: int, source_id: int, *, lock: bool = False) -> Source:
-    if not 0 < source_id <= MAX_ID:
-        raise NotFound(NO_SOURCE)
-    query = select(Source).where(Source.id == source_id, Source.team_id == team_id)
-    row = await session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(NO_SOURCE)
-    return row
+    return await team_row(session, Source, team_id, source_id, NO_SOURCE, lock=lock)
 
 
 async def _check_connection(session: AsyncSession, team_id: int, connection_id: int) -> None:

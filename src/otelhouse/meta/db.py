@@ -8,6 +8,7 @@ Alembic migrations, which run to head on every enter (a no-op when the schema is
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -104,7 +105,11 @@ def upgrade_to_head(connection: Connection) -> None:
 def _make_parent_dir(url: URL) -> None:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # It holds password hashes and encrypted secrets: readable by its owner only. SQLite gives the
+        # -wal and -shm files the same mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

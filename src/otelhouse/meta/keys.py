@@ -33,6 +33,7 @@ from otelhouse.meta.crypto import CannotDecrypt, SecretBox
 from otelhouse.meta.defaults import add_missing_defaults, add_team_defaults
 from otelhouse.meta.errors import KeyNotFound, TeamNotFound
 from otelhouse.meta.models import IngestionKey, Team, utcnow
+from otelhouse.meta.scoped import MAX_ID
 
 KEY_MARKER = "ohk_"
 KEY_BYTES = 32
@@ -44,7 +45,6 @@ MAX_NAME_LENGTH = 200
 REVEAL_PURPOSE = "ingestion-key"
 MAX_OVERLAP_SECONDS = 30 * 86400
 _WELL_FORMED = re.compile(rf"{KEY_MARKER}[A-Za-z0-9_-]{{43}}")
-_MAX_ID = 2**31 - 1  # INTEGER column: larger ids cannot exist (and would make PostgreSQL raise)
 NOT_IN_TEAM = "no such ingestion key in this team"
 
 KeyStatus = Literal["active", "expiring", "expired", "revoked"]
@@ -313,7 +313,7 @@ async def _find(session: AsyncSession, ref: str) -> tuple[IngestionKey, Team]:
     """The key (locked for update where the database can) by id or prefix; a whole key works as well."""
     ref = ref.strip()
     query = _with_team().with_for_update(of=IngestionKey)
-    if ref.isdigit() and int(ref) <= _MAX_ID:
+    if ref.isdigit() and int(ref) <= MAX_ID:
         query = query.where(IngestionKey.id == int(ref))
     elif ref.startswith(KEY_MARKER) and len(ref) >= PREFIX_LENGTH:
         query = query.where(IngestionKey.prefix == key_prefix(ref))
@@ -330,7 +330,7 @@ async def _find_in_team(
     session: AsyncSession, team_id: int, key_id: int, *, lock: bool = True
 ) -> tuple[IngestionKey, Team]:
     """The team's key by id; another team's key is as unknown as a missing one."""
-    if not 0 < key_id <= _MAX_ID:
+    if not 0 < key_id <= MAX_ID:
         raise KeyNotFound(NOT_IN_TEAM)
     query = _with_team().where(IngestionKey.id == key_id, IngestionKey.team_id == team_id)
     if lock:

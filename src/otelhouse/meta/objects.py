@@ -20,11 +20,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otelhouse.errors import BadRequest, Conflict, NotFound
+from otelhouse.errors import BadRequest, Conflict
 from otelhouse.meta.db import serialise
 from otelhouse.meta.models import Alert, Dashboard, SavedSearch, Source, Webhook, utcnow
+from otelhouse.meta.scoped import team_row
 
-MAX_ID = 2**31 - 1  # INTEGER columns: a larger id cannot exist (and would make PostgreSQL raise)
 # Keys of `alerts.definition` that point at other objects.
 SAVED_SEARCH_KEY = "saved_search_id"
 DASHBOARD_KEY = "dashboard_id"
@@ -143,13 +143,7 @@ class _Objects(Generic[Row]):
         )
 
     async def _row(self, session: AsyncSession, team_id: int, object_id: int) -> Row:
-        row = None
-        if 1 <= object_id <= MAX_ID:
-            model = self.model
-            row = await session.scalar(select(model).where(model.id == object_id, model.team_id == team_id))
-        if row is None:
-            raise NotFound(f"no such {self.noun} in this team")
-        return row
+        return await team_row(session, self.model, team_id, object_id, f"no such {self.noun} in this team")
 
 
 class SavedSearches(_Objects[SavedSearch]):

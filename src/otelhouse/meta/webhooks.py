@@ -16,12 +16,12 @@ from typing import Any, Literal, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otelhouse.errors import BadRequest, Conflict, NotFound
+from otelhouse.errors import BadRequest, Conflict
 from otelhouse.meta.crypto import CannotDecrypt, SecretBox
 from otelhouse.meta.models import Alert, Webhook, utcnow
+from otelhouse.meta.scoped import team_row
 
 HEADERS_PURPOSE = "webhook-headers"
-MAX_ID = 2**31 - 1
 NO_WEBHOOK = "no such webhook in this team"
 
 WebhookKind = Literal["generic", "slack"]
@@ -163,13 +163,7 @@ def channel_ids(definition: object) -> set[int]:
 
 
 async def _own(session: AsyncSession, team_id: int, webhook_id: int, *, lock: bool = False) -> Webhook:
-    if not 0 < webhook_id <= MAX_ID:
-        raise NotFound(NO_WEBHOOK)
-    query = select(Webhook).where(Webhook.id == webhook_id, Webhook.team_id == team_id)
-    row = await session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(NO_WEBHOOK)
-    return row
+    return await team_row(session, Webhook, team_id, webhook_id, NO_WEBHOOK, lock=lock)
 
 
 def _info(row: Webhook) -> WebhookInfo:

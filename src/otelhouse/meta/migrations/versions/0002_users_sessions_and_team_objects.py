@@ -1,5 +1,7 @@
-"""Users, memberships, sessions, invitations, personal API keys, and the teams' objects (connections,
-sources, saved searches, dashboards, webhooks, alerts); ingestion keys gain reveal and rotation overlap.
+"""Accounts and the teams' objects.
+
+Users, memberships, sessions, invitations, personal API keys, connections, sources, saved searches,
+dashboards, webhooks and alerts; ingestion keys gain reveal and rotation overlap.
 
 Revision ID: 0002
 Revises: 0001
