@@ -122,7 +122,7 @@ class Accounts:
         """The first user: admin of the first team. Refused once any user exists."""
         email, name = clean_email(email), clean_name(name)
         passwords.check(password, email=email, name=name)
-        password_hash = self._hasher.hash(password)
+        password_hash = await self._hasher.hash(password)
         async with self._sessions.begin() as session:
             await serialise(session, "registration")
             if await session.scalar(select(User.id).limit(1)) is not None:
@@ -140,7 +140,7 @@ class Accounts:
         """An operator's way in (`otelhouse users create`): a user in `team` (the first team by default)."""
         email, name, role = clean_email(email), clean_name(name), check_role(role)
         passwords.check(password, email=email, name=name)
-        password_hash = self._hasher.hash(password)
+        password_hash = await self._hasher.hash(password)
         async with self._sessions.begin() as session:
             await serialise(session, "registration")
             first_user = await session.scalar(select(User.id).limit(1)) is None
@@ -191,7 +191,7 @@ class Accounts:
             if user is None:
                 raise NotFound(f"no user with email {email}")
             passwords.check(password, email=user.email, name=user.name)
-            user.password_hash = self._hasher.hash(password)
+            user.password_hash = await self._hasher.hash(password)
             await session.execute(delete(Session).where(Session.user_id == user.id))
             return _user(user)
 
@@ -199,10 +199,10 @@ class Accounts:
         """The user's own change: needs the current password; ends every other session of theirs."""
         async with self._sessions.begin() as session:
             user = await session.get(User, user_id)
-            if user is None or not self._hasher.verify(user.password_hash, current):
+            if user is None or not await self._hasher.verify(user.password_hash, current):
                 raise BadRequest("the current password is wrong", field="current_password")
             passwords.check(new, email=user.email, name=user.name)
-            user.password_hash = self._hasher.hash(new)
+            user.password_hash = await self._hasher.hash(new)
             await session.execute(delete(Session).where(Session.user_id == user.id, Session.id != (keep_session or "")))
 
     # --- login --------------------------------------------------------------------------------------
@@ -216,14 +216,14 @@ class Accounts:
         await self._check_throttle(account, address)
         async with self._sessions() as session:
             user = await session.scalar(select(User).where(User.email == account))
-        if not self._hasher.verify(user.password_hash if user else None, password) or user is None:
+        if not await self._hasher.verify(user.password_hash if user else None, password) or user is None:
             await self._record_failure(account, address)
             raise Unauthorized(WRONG_LOGIN)
         async with self._sessions.begin() as session:
             fresh = await session.get(User, user.id)
             assert fresh is not None
             if self._hasher.needs_rehash(fresh.password_hash):
-                fresh.password_hash = self._hasher.hash(password)
+                fresh.password_hash = await self._hasher.hash(password)
             fresh.last_login_at = utcnow()
             await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
             teams = await _teams_of(session, fresh.id)
@@ -386,7 +386,7 @@ class Accounts:
     async def accept_as_new_user(self, token: str, email: str, name: str, password: str) -> tuple[UserInfo, TeamInfo]:
         email, name = clean_email(email), clean_name(name)
         passwords.check(password, email=email, name=name)
-        password_hash = self._hasher.hash(password)
+        password_hash = await self._hasher.hash(password)
         try:
             async with self._sessions.begin() as session:
                 invitation = await _claim(session, token)

@@ -8,6 +8,7 @@ configured ones is replaced at the next successful login.
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -72,12 +73,17 @@ class Passwords:
         # Verified when the account does not exist, so both answers take the same time.
         self._dummy = self._hasher.hash("no such account, same work as a real check")
 
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(normalise(password))
+    # Hashing takes ~150 ms of CPU by design: it runs in a worker thread (argon2 releases the GIL), so
+    # the event loop keeps serving OTLP and API requests meanwhile.
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, normalise(password))
 
-    def verify(self, stored: str | None, password: str) -> bool:
+    async def verify(self, stored: str | None, password: str) -> bool:
+        return await asyncio.to_thread(self._verify, stored, normalise(password))
+
+    def _verify(self, stored: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored or self._dummy, normalise(password)) and stored is not None
+            return self._hasher.verify(stored or self._dummy, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
 
