@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.api import ApiHarness, running_api
+from support.seed import Seeded, seed
 
 # --- postgres_url: a real, throwaway PostgreSQL server for tests marked `postgres` ---------------------
 #
@@ -133,4 +134,40 @@ async def meta_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 @pytest.fixture
 async def api(meta_url: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
     async with running_api(tmp_path / "data", meta_url) as harness:
+        yield harness
+
+
+# --- seeded: one embedded ClickHouse with the query-test dataset, for the whole session -------------
+#
+# chDB hosts one data directory per process, so every in-process query test shares this store and
+# must only read it. The dataset is `support.seed`.
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    import asyncio
+
+    from otelhouse.settings import Settings
+    from otelhouse.store.client import Store
+
+    data_dir = tmp_path_factory.mktemp("seeded")
+    store = Store(Settings(data_dir=data_dir))  # type: ignore[call-arg]
+
+    async def open_and_seed() -> None:
+        await store.__aenter__()
+        await seed(store)
+
+    asyncio.run(open_and_seed())
+    try:
+        yield Seeded(store, store.database)
+    finally:
+        asyncio.run(store.__aexit__(None, None, None))
+
+
+# --- search_api: the application API with the seeded store behind it ---------------------------------
+
+
+@pytest.fixture
+async def search_api(meta_url: str, tmp_path: Path, seeded: Seeded) -> AsyncIterator[ApiHarness]:
+    async with running_api(tmp_path / "data", meta_url, store=seeded.store) as harness:
         yield harness

@@ -109,6 +109,7 @@ async def serve(settings: Settings) -> None:
         stack.push_async_callback(key_cache.flush)
         ingest = Ingest(key_cache, decoder, pipeline, metrics, settings.max_request_bytes)
         await stack.enter_async_context(GrpcReceiver(ingest, settings.otlp_grpc_host, settings.otlp_grpc_port))
+        context.store = store
         context.store_ready = store.ping
         context.queue_rows = lambda: pipeline.pending_rows
         api = create_app(context)

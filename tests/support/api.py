@@ -18,6 +18,7 @@ from otelhouse.app.api import create_app
 from otelhouse.app.context import AppContext
 from otelhouse.meta.db import MetaDB
 from otelhouse.settings import Settings
+from otelhouse.store.client import Store
 
 PASSWORD = "plum orbit lantern 42"  # passes the rules: 20 characters, not common
 # The cheapest argon2id the settings allow: the tests exercise logic, not hash cost.
@@ -68,10 +69,13 @@ class ApiHarness:
 
 @asynccontextmanager
 async def running_api(
-    data_dir: Path, meta_url: str, base_url: str = "http://testserver", **overrides: Any
+    data_dir: Path, meta_url: str, base_url: str = "http://testserver", store: Store | None = None, **overrides: Any
 ) -> AsyncIterator[ApiHarness]:
+    """The API on a fresh metadata database; with `store` (the session's `seeded` store), queries work."""
     settings = settings_for(data_dir, meta_url, **overrides)
     async with MetaDB(settings.metadata_url) as meta:
-        ctx = AppContext(settings, meta, secrets.token_bytes(32))
+        ctx = AppContext(settings, meta, secrets.token_bytes(32), store=store)
+        if store is not None:
+            ctx.store_ready = store.ping
         await ctx.ingestion_keys.ensure_first(settings.clickhouse_database)
         yield ApiHarness(ctx, base_url)

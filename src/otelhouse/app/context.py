@@ -16,6 +16,7 @@ from otelhouse.meta.keys import IngestionKeys
 from otelhouse.meta.logins import Logins
 from otelhouse.meta.passwords import Passwords
 from otelhouse.settings import Settings, parse_duration
+from otelhouse.store.client import Store
 from otelhouse.telemetry import SelfMetrics
 
 
@@ -31,6 +32,8 @@ class AppContext:
     metrics: SelfMetrics = field(default_factory=SelfMetrics)
     store_ready: Callable[[], Awaitable[bool]] = _always_ready
     queue_rows: Callable[[], int] = lambda: 0
+    # The server's own ClickHouse (embedded chDB or the configured server); None in tests without one.
+    store: Store | None = None
     # Built from the above in __post_init__:
     box: SecretBox = field(init=False)
     passwords: Passwords = field(init=False)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -30,6 +31,17 @@ T = TypeVar("T")
 
 class StoreError(RuntimeError):
     """ClickHouse did not accept a write or answer a read."""
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A read query's answer: column names and types, rows, and what ClickHouse says it read."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+    read_rows: int
+    elapsed_seconds: float
 
 
 class Store:
@@ -112,6 +124,26 @@ class Store:
             return await asyncio.get_running_loop().run_in_executor(self._read_pool, run)
         except Exception as exc:
             raise StoreError(f"query failed: {exc}") from exc
+
+    async def read(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> ReadResult:
+        """A read query with its settings (guardrails); values travel as server-side parameters."""
+
+        def run() -> ReadResult:
+            assert self._reader is not None, "store is not open"
+            started = time.perf_counter()
+            result = self._reader.query(sql, parameters=parameters or {}, settings=settings or {})
+            summary = result.summary or {}
+            return ReadResult(
+                columns=list(result.column_names),
+                types=[kind.name for kind in result.column_types],
+                rows=[tuple(row) for row in result.result_rows],
+                read_rows=int(summary.get("read_rows", 0) or 0),
+                elapsed_seconds=time.perf_counter() - started,
+            )
+
+        return await asyncio.get_running_loop().run_in_executor(self._read_pool, run)
 
     async def ping(self) -> bool:
         try:
