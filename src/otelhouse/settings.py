@@ -113,6 +113,15 @@ class Settings(BaseSettings):
     password_memory_kib: int = Field(
         65536, ge=19456, description="argon2id memory per password hash, KiB (hashes are upgraded at login)."
     )
+    query_timeout_seconds: int = Field(
+        30, ge=1, le=3600, description="`max_execution_time` of every search, chart and metadata query."
+    )
+    query_max_rows_to_read: int = Field(
+        10_000_000,
+        ge=1000,
+        description="Rows a facet, key-list or pattern query may read before it stops early "
+        "(its answer is then marked partial).",
+    )
     outbound_allow: str = Field(
         "",
         description="Comma-separated networks (CIDR) that connections and webhooks may reach even though they "

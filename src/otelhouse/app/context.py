@@ -15,6 +15,7 @@ from otelhouse.meta.db import MetaDB
 from otelhouse.meta.keys import IngestionKeys
 from otelhouse.meta.logins import Logins
 from otelhouse.meta.passwords import Passwords
+from otelhouse.query.schema_cache import SchemaCache
 from otelhouse.settings import Settings, parse_duration
 from otelhouse.store.client import Store
 from otelhouse.telemetry import SelfMetrics
@@ -34,6 +35,7 @@ class AppContext:
     queue_rows: Callable[[], int] = lambda: 0
     # The server's own ClickHouse (embedded chDB or the configured server); None in tests without one.
     store: Store | None = None
+    schema_cache: SchemaCache = field(default_factory=SchemaCache)
     # Built from the above in __post_init__:
     box: SecretBox = field(init=False)
     passwords: Passwords = field(init=False)
