@@ -11,6 +11,7 @@ import typer
 
 from otelhouse.cli_common import load_settings
 from otelhouse.cli_keys import keys_app
+from otelhouse.cli_search import register as register_search
 from otelhouse.cli_users import users_app
 from otelhouse.errors import StartupError
 from otelhouse.secret import new_secret
@@ -18,6 +19,7 @@ from otelhouse.secret import new_secret
 app = typer.Typer(help="OpenTelemetry logs, traces and metrics into ClickHouse.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+register_search(app)  # `search` and `trace`
 
 Opt = typer.Option
 

@@ -62,3 +62,14 @@ class TooManyRequests(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"
+
+
+class BadQuery(BadRequest):
+    """A search (or SQL-mode WHERE clause) that cannot be run as written; `position` is the 0-based
+    character offset of a syntax error, when there is one."""
+
+    code = "bad_query"
+
+    def __init__(self, message: str, *, position: int | None = None, field: str | None = "query") -> None:
+        super().__init__(message, field=field)
+        self.position = position

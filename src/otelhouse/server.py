@@ -85,6 +85,7 @@ async def serve(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         meta = await stack.enter_async_context(MetaDB(settings.metadata_url))
         context = AppContext(settings, meta, session_secret, metrics)
+        stack.push_async_callback(context.remote_readers.close)  # teams' own ClickHouse clients
         keys = context.ingestion_keys
         first_key = await keys.ensure_first(settings.clickhouse_database)
         if first_key is not None:

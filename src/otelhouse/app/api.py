@@ -14,10 +14,12 @@ from otelhouse.app.routes import (
     alerts,
     api_keys,
     auth,
+    charts,
     connections,
     dashboards,
     ingestion_keys,
     saved_searches,
+    search,
     sources,
     system,
     teams,
@@ -36,6 +38,8 @@ API_ROUTERS = (
     dashboards,
     alerts,
     webhooks,
+    charts,
+    search,
 )
 
 

@@ -18,6 +18,7 @@ from otelhouse.meta.passwords import Passwords
 from otelhouse.query.schema_cache import SchemaCache
 from otelhouse.settings import Settings, parse_duration
 from otelhouse.store.client import Store
+from otelhouse.store.readers import RemoteReaders
 from otelhouse.telemetry import SelfMetrics
 
 
@@ -36,6 +37,8 @@ class AppContext:
     # The server's own ClickHouse (embedded chDB or the configured server); None in tests without one.
     store: Store | None = None
     schema_cache: SchemaCache = field(default_factory=SchemaCache)
+    # Clients of teams' own ClickHouse connections, made on first query; closed on shutdown.
+    remote_readers: RemoteReaders = field(default_factory=RemoteReaders)
     # Built from the above in __post_init__:
     box: SecretBox = field(init=False)
     passwords: Passwords = field(init=False)

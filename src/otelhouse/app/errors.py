@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from otelhouse.errors import DomainError, TooManyRequests
+from otelhouse.errors import BadQuery, DomainError, TooManyRequests
 
 log = logging.getLogger("otelhouse.api")
 
@@ -49,7 +49,10 @@ def install(app: FastAPI) -> None:
 
 async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers)
+    body = error_body(exc.code, exc.message, exc.field)
+    if isinstance(exc, BadQuery) and exc.position is not None:
+        body["error"]["position"] = exc.position  # where the UI puts the cursor
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,8 +1,8 @@
 """Guardrails every query of the app carries.
 
 They are the four settings ClickStack's read-only query user must be allowed to change, plus
-`max_execution_time`; nothing here needs more privilege than that. On the embedded store, which has
-no users, `readonly=1` makes ClickHouse itself refuse anything but reading.
+`max_execution_time`; nothing here needs more privilege than that. (On the embedded store, which has no
+users, `Store.read` adds `readonly=1` so ClickHouse itself refuses anything but reading.)
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ def search_settings(settings: Settings) -> dict[str, Any]:
         "cancel_http_readonly_queries_on_client_close": 1,
         "wait_end_of_query": 1,
     }
-    if settings.embedded:
-        guard["readonly"] = 1
     return guard
 
 

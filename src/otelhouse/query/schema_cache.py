@@ -28,3 +28,7 @@ class SchemaCache:
         columns = {str(row[0]): str(row[1]) for row in result.rows}
         self.entries[key] = (now, columns)
         return columns
+
+    def forget_connection(self, connection_id: int) -> None:
+        for key in [key for key in self.entries if key[0] == connection_id]:
+            del self.entries[key]

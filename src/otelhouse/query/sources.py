@@ -6,17 +6,18 @@ The source must belong to the caller's team (404 otherwise). Its table's columns
 
 from __future__ import annotations
 
+from otelhouse.app import netcheck
 from otelhouse.app.context import AppContext
 from otelhouse.errors import BadRequest, Unavailable
-from otelhouse.meta.connections import Connections, Sources
+from otelhouse.meta.connections import Connections, ConnectionSecret, Sources
 from otelhouse.query.guard import Reader, search_settings
 from otelhouse.query.model import SourceModel
 
 
 async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[SourceModel, Reader]:
     info = await Sources(ctx.meta.sessions).get(team_id, source_id)
-    connection = await Connections(ctx.meta.sessions, ctx.box).get(team_id, info.connection_id)
-    reader = _reader_for(ctx, connection.url)
+    connection = await Connections(ctx.meta.sessions, ctx.box).credentials(team_id, info.connection_id)
+    reader = await _reader_for(ctx, connection)
     try:
         schema = await ctx.schema_cache.columns(
             reader, search_settings(ctx.settings), (info.connection_id, info.database, info.table)
@@ -38,12 +39,18 @@ async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[So
     return model, reader
 
 
-def _reader_for(ctx: AppContext, url: str) -> Reader:
-    if url == "":
+async def _reader_for(ctx: AppContext, connection: ConnectionSecret) -> Reader:
+    """The server's store for the default connection (empty URL); else the connection's own client,
+    made once and reused until its URL or credentials change (`store/readers.py`)."""
+    if connection.url == "":
         if ctx.store is None:
             raise Unavailable("this server has no ClickHouse store open")
         return ctx.store
-    raise BadRequest("querying a team's own ClickHouse connection is not available yet; use the default connection")
+
+    async def check(url: str) -> None:
+        await netcheck.check_url(ctx.settings, url)
+
+    return await ctx.remote_readers.reader(ctx.settings, connection, check)
 
 
 def _first_line(exc: Exception) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,8 @@ from otelhouse.store.schema import Table
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_CANCELLED = 1000
+READERS = 3  # queries at once on the store (chDB: one client each)
 
 
 class StoreError(RuntimeError):
@@ -52,8 +56,15 @@ class Store:
         self.database = settings.clickhouse_database
         self._writer: Client | None = None
         self._reader: Client | None = None
+        # Reader clients lent out one per query: chDB runs one query at a time per client, so several
+        # clients let searches run side by side. A ClickHouse server client is shared (no session).
+        self._readers: queue.Queue[Client] = queue.Queue()
+        # For KILL QUERY: its own client, since the reader may be busy with the very query to stop.
+        self._control: Client | None = None
+        self._control_lock = threading.Lock()
+        self._cancelled: dict[str, None] = {}
         self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="ch-writer")
-        self._read_pool = ThreadPoolExecutor(4, thread_name_prefix="ch-reader")
+        self._read_pool = ThreadPoolExecutor(READERS, thread_name_prefix="ch-reader")
         self.ttl_changes: list[str] = []
 
     @property
@@ -80,6 +91,8 @@ class Store:
             dsn = f"chdb://{settings.chdb_path}"
             self._writer = clickhouse_connect.get_client(dsn=dsn)
             self._reader = clickhouse_connect.get_client(dsn=dsn)
+            for _ in range(READERS):
+                self._readers.put(clickhouse_connect.get_client(dsn=dsn))
         else:
             self._writer = _server_client(
                 settings.clickhouse_url, settings.clickhouse_ingest_user, settings.clickhouse_ingest_password
@@ -87,13 +100,18 @@ class Store:
             self._reader = _server_client(
                 settings.clickhouse_url, settings.clickhouse_query_user, settings.clickhouse_query_password
             )
+            for _ in range(READERS):
+                self._readers.put(self._reader)
         self.ttl_changes = ensure_schema(self._writer, self.database, settings.ttl_seconds)
 
     def _close(self) -> None:
-        for client in (self._writer, self._reader):
-            if client is not None:
+        with self._control_lock:
+            lent = []
+            while not self._readers.empty():
+                lent.append(self._readers.get_nowait())
+            for client in {id(c): c for c in (self._writer, self._reader, self._control, *lent) if c}.values():
                 client.close()
-        self._writer = self._reader = None
+            self._writer = self._reader = self._control = None
 
     async def _on_writer(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._write_thread, work)
@@ -112,6 +130,15 @@ class Store:
         except Exception as exc:  # clickhouse-connect raises many kinds; callers need one
             raise StoreError(f"insert into {table.name} failed: {exc}") from exc
 
+    async def execute(self, sql: str) -> None:
+        """A statement on the writer (schema work, and the benchmarks' bulk generation)."""
+
+        def run() -> None:
+            assert self._writer is not None, "store is not open"
+            self._writer.command(sql)
+
+        await self._on_writer(run)
+
     async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> Sequence[Sequence[Any]]:
         """Rows of a read query; values travel as server-side parameters ({name:Type})."""
 
@@ -126,14 +153,44 @@ class Store:
             raise StoreError(f"query failed: {exc}") from exc
 
     async def read(
-        self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+        self,
+        sql: str,
+        parameters: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        *,
+        query_id: str | None = None,
     ) -> ReadResult:
-        """A read query with its settings (guardrails); values travel as server-side parameters."""
+        """A read query with its settings (guardrails); values travel as server-side parameters.
+        With `query_id`, `kill(query_id)` can stop it."""
+        chosen = dict(settings or {})
+        if query_id is not None:
+            chosen["query_id"] = query_id  # a ClickHouse server takes it; chDB ignores it, so:
+            if self._settings.embedded:
+                chosen["log_comment"] = query_id  # shown in system.processes, where KILL finds it
+
+        if self._settings.embedded:
+            # The embedded store has no users to hold privileges: ClickHouse itself refuses all but reads.
+            # Last: ClickHouse applies a SETTINGS clause in order, and after readonly=1 nothing may change.
+            chosen.pop("readonly", None)
+            chosen["readonly"] = 1
 
         def run() -> ReadResult:
-            assert self._reader is not None, "store is not open"
+            client = self._readers.get()
+            try:
+                return query(client)
+            except BaseException:
+                client = self._fresh_reader(client)
+                raise
+            finally:
+                self._readers.put(client)
+
+        def query(client: Client) -> ReadResult:
+            # Dropped here, not earlier: a query cancelled while it waited for a free client never starts.
+            if query_id is not None and query_id in self._cancelled:
+                self._cancelled.pop(query_id, None)
+                raise StoreError(f"query {query_id} was cancelled before it started")
             started = time.perf_counter()
-            result = self._reader.query(sql, parameters=parameters or {}, settings=settings or {})
+            result = client.query(sql, parameters=parameters or {}, settings=chosen)
             summary = result.summary or {}
             return ReadResult(
                 columns=list(result.column_names),
@@ -145,6 +202,45 @@ class Store:
 
         return await asyncio.get_running_loop().run_in_executor(self._read_pool, run)
 
+    def _fresh_reader(self, failed: Client) -> Client:
+        """After a failed query, a chDB session can keep that query's settings (readonly=1, row limits),
+        which would leak into the next query on it: the embedded store replaces the client instead."""
+        if not self._settings.embedded:
+            return failed
+        failed.close()
+        return clickhouse_connect.get_client(dsn=f"chdb://{self._settings.chdb_path}")
+
+    async def kill(self, query_id: str) -> None:
+        """Stop the read query `query_id`: KILL it if it runs, drop it if it still waits for its turn."""
+        self._cancelled[query_id] = None
+        while len(self._cancelled) > MAX_CANCELLED:  # ids of queries that ended before the kill came
+            self._cancelled.pop(next(iter(self._cancelled)))
+
+        def run() -> None:
+            self._control_client().command(
+                "KILL QUERY WHERE query_id = {id:String} OR Settings['log_comment'] = {id:String} ASYNC",
+                parameters={"id": query_id},
+            )
+
+        await asyncio.to_thread(run)
+
+    def _control_client(self) -> Client:
+        with self._control_lock:
+            if self._control is None:
+                if self._reader is None:
+                    raise StoreError("store is not open")
+                settings = self._settings
+                if settings.embedded:
+                    self._control = clickhouse_connect.get_client(dsn=f"chdb://{settings.chdb_path}")
+                else:
+                    self._control = clickhouse_connect.get_client(
+                        dsn=settings.clickhouse_url,
+                        username=settings.clickhouse_query_user,
+                        password=settings.clickhouse_query_password,
+                        autogenerate_session_id=False,  # a session would wait for the query it must stop
+                    )
+            return self._control
+
     async def ping(self) -> bool:
         try:
             rows = await self.query("SELECT 1")
@@ -154,4 +250,7 @@ class Store:
 
 
 def _server_client(url: str, username: str, password: str) -> Client:
-    return clickhouse_connect.get_client(dsn=url, username=username, password=password, compress="lz4")
+    # No session: ClickHouse refuses a second query in a busy session, and the client is shared.
+    return clickhouse_connect.get_client(
+        dsn=url, username=username, password=password, compress="lz4", autogenerate_session_id=False
+    )

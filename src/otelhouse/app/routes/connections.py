@@ -150,14 +150,22 @@ async def change_connection(
         username=body.username,
         password=body.password,
     )
+    _forget_client(ctx, connection_id)
     return _out(info)
 
 
 @router.delete("/team/connections/{connection_id}", status_code=204)
-async def delete_connection(caller: Admin, connections: Repository, connection_id: int) -> Response:
+async def delete_connection(ctx: Ctx, caller: Admin, connections: Repository, connection_id: int) -> Response:
     """Not the default connection, and not one that sources still use (409 names them)."""
     await connections.delete(caller.team_id, connection_id)
+    _forget_client(ctx, connection_id)
     return Response(status_code=204)
+
+
+def _forget_client(ctx: AppContext, connection_id: int) -> None:
+    # The open client (old address or credentials) closes now, and cached table schemas are re-read.
+    ctx.remote_readers.forget(connection_id)
+    ctx.schema_cache.forget_connection(connection_id)
 
 
 @router.post("/team/connections/test")
