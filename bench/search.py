@@ -194,7 +194,7 @@ def cases(logs: int, traces: int, trace_id: str) -> list[Case]:
         Case(
             "patterns (5000 newest)",
             "/api/patterns",
-            {"source_id": logs, **day, "query": "", "sample": 5000},
+            {"source_id": logs, **day, "query": "", "sample_size": 5000},
             f"SELECT Body FROM otel.otel_logs WHERE {_range_sql()} ORDER BY Timestamp DESC LIMIT 5000",
             after_sql=_drain,
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from otelhouse.app import errors
+from otelhouse.app.cache import ForgetOnChange
 from otelhouse.app.context import AppContext
 from otelhouse.app.routes import (
     alerts,
@@ -55,6 +56,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     # Starlette runs the last added middleware first: this order puts headers on every answer,
     # including the guard's and the limit's refusals.
+    app.add_middleware(ForgetOnChange, caches=(ctx.api_key_cache, ctx.source_cache))
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_api_body_bytes)
     app.add_middleware(CrossSiteGuard, public_url=ctx.settings.public_url)
     app.add_middleware(SecurityHeaders, public_url=ctx.settings.public_url)

@@ -18,6 +18,7 @@ from otelhouse.app.context import AppContext, context
 from otelhouse.errors import Forbidden, TooManyRequests, Unauthorized
 from otelhouse.meta.api_keys import MARKER as API_KEY_MARKER
 from otelhouse.meta.roles import Role, at_least
+from otelhouse.meta.tokens import digest
 
 NOT_LOGGED_IN = "log in first (or send a personal API key as `Authorization: Bearer ohp_…`)"
 
@@ -42,18 +43,24 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def _from_api_key(ctx: AppContext, secret: str) -> Caller:
-    info = await ctx.api_keys.verify(secret)
-    if info is None:
-        raise Unauthorized("this API key is not valid: it is unknown, revoked or expired")
+    cache_key = digest(secret)
+    cached = ctx.api_key_cache.get(cache_key)
+    if cached is None:
+        info = await ctx.api_keys.verify(secret)
+        if info is None:
+            raise Unauthorized("this API key is not valid: it is unknown, revoked or expired")
+        role = await ctx.accounts.role_in(info.user_id, info.team_id)
+        if role is None:
+            raise Forbidden("the owner of this API key is no longer a member of its team")
+        cached = (info, role)
+        ctx.api_key_cache.put(cache_key, cached)
+    info, role = cached
     wait = ctx.api_key_limiter.take(info.id)
     if wait > 0:
         raise TooManyRequests(
             f"this API key is over its limit of {ctx.settings.api_key_rate_limit} requests a minute",
             retry_after=math.ceil(wait),
         )
-    role = await ctx.accounts.role_in(info.user_id, info.team_id)
-    if role is None:
-        raise Forbidden("the owner of this API key is no longer a member of its team")
     return Caller(info.user_id, info.team_id, role, "api_key", api_key_id=info.id)
 
 

@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from otelhouse.app.cache import TtlCache
 from otelhouse.app.ratelimit import RateLimiter
 from otelhouse.meta.accounts import Accounts, LoginLimits
-from otelhouse.meta.api_keys import ApiKeys
+from otelhouse.meta.api_keys import ApiKeyInfo, ApiKeys
+from otelhouse.meta.connections import ConnectionSecret, SourceInfo
 from otelhouse.meta.crypto import SecretBox
 from otelhouse.meta.db import MetaDB
 from otelhouse.meta.keys import IngestionKeys
 from otelhouse.meta.logins import Logins
 from otelhouse.meta.passwords import Passwords
+from otelhouse.meta.roles import Role
 from otelhouse.query.schema_cache import SchemaCache
 from otelhouse.settings import Settings, parse_duration
 from otelhouse.store.client import Store
@@ -47,6 +50,9 @@ class AppContext:
     api_keys: ApiKeys = field(init=False)
     ingestion_keys: IngestionKeys = field(init=False)
     api_key_limiter: RateLimiter = field(init=False)
+    # Keyed by the key's SHA-256: (key, owner's role). And (team, source id) -> (source, connection URL).
+    api_key_cache: TtlCache[str, tuple[ApiKeyInfo, Role]] = field(init=False)
+    source_cache: TtlCache[tuple[int, int], tuple[SourceInfo, ConnectionSecret]] = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -72,6 +78,8 @@ class AppContext:
         self.api_keys = ApiKeys(self.meta.sessions)
         self.ingestion_keys = IngestionKeys(self.meta.sessions, self.box)
         self.api_key_limiter = RateLimiter(per_minute=settings.api_key_rate_limit)
+        self.api_key_cache = TtlCache(settings.key_cache_seconds)
+        self.source_cache = TtlCache(settings.key_cache_seconds)
 
 
 def context(request: Request) -> AppContext:

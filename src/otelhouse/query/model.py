@@ -50,6 +50,8 @@ class SourceModel:
     expressions: dict[str, Any]
     # Column name -> ClickHouse type, in table order.
     schema: dict[str, str] = field(default_factory=dict)
+    # Columns that name a row for good when the table has them (see query/schema_cache.py); else ().
+    row_identity: tuple[str, ...] = ()
 
     def expr(self, role: str) -> str | None:
         value = self.expressions.get(role)

@@ -7,7 +7,8 @@ client went away, and turns ClickHouse's errors into `BadQuery`.
 
 Row order and identity. Rows sort by the source's timestamp, then its displayed timestamp (the finer
 one, e.g. `TimestampTime` then `Timestamp`), then a tiebreak: `cityHash64` of the row's identity
-columns (body, service, severity, ids, event attributes). The sort key `(timestamps…, hash)` is the
+columns — the table's persistent `_block_number` and `_block_offset` where it has them (otel_logs),
+else its contents (body, service, severity, ids, event attributes). The sort key `(timestamps…, hash)` is the
 row id. ClickHouse sorts by the timestamps only — sorting by the hash would make it hash every row in
 range (measured 2-5x slower on a million rows); the hash is computed in an outer query over the
 page's rows only, and ties are settled in Python. When the last timestamp of a page may be cut off by
@@ -291,6 +292,8 @@ def sort_expressions(source: SourceModel) -> list[str]:
 
 
 def identity_expressions(source: SourceModel) -> list[str]:
+    if source.row_identity:
+        return list(source.row_identity)
     found: list[str] = []
     for role in IDENTITY_ROLES:
         expression = source.expr(role)

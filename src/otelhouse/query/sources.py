@@ -15,11 +15,16 @@ from otelhouse.query.model import SourceModel
 
 
 async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[SourceModel, Reader]:
-    info = await Sources(ctx.meta.sessions).get(team_id, source_id)
-    connection = await Connections(ctx.meta.sessions, ctx.box).credentials(team_id, info.connection_id)
+    cached = ctx.source_cache.get((team_id, source_id))
+    if cached is None:
+        info = await Sources(ctx.meta.sessions).get(team_id, source_id)
+        connection = await Connections(ctx.meta.sessions, ctx.box).credentials(team_id, info.connection_id)
+        cached = (info, connection)
+        ctx.source_cache.put((team_id, source_id), cached)
+    info, connection = cached
     reader = await _reader_for(ctx, connection)
     try:
-        schema = await ctx.schema_cache.columns(
+        shape = await ctx.schema_cache.describe(
             reader, search_settings(ctx.settings), (info.connection_id, info.database, info.table)
         )
     except Exception as exc:  # any driver error: the table is missing or the server is unreachable
@@ -34,7 +39,8 @@ async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[So
         database=info.database,
         table=info.table,
         expressions=dict(info.columns),
-        schema=schema,
+        schema=shape.columns,
+        row_identity=shape.row_identity,
     )
     return model, reader
 
