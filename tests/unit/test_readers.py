@@ -346,11 +346,14 @@ async def test_a_source_on_a_team_connection_reads_its_table(api: ApiHarness, st
         # An admin changes the password: the next query logs in anew with it, the old client is closed.
         repository = Connections(api.ctx.meta.sessions, api.ctx.box)
         await repository.update(team_id, connection_id, password="not it")
+        # Changed beside the API (which would empty these at once): the caches' time has passed.
         api.ctx.schema_cache.entries.clear()
+        api.ctx.source_cache.clear()
         with pytest.raises(BadRequest, match="refused the login of user 'reader'"):
             await load_source(api.ctx, team_id, source_id)
         assert isinstance(reader, RemoteReader) and reader.closed
         await repository.update(team_id, connection_id, password=PASSWORD)
+        api.ctx.source_cache.clear()
         again = (await load_source(api.ctx, team_id, source_id))[1]
         assert again is not reader and isinstance(again, RemoteReader) and not again.closed
     finally:
