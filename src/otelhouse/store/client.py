@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import clickhouse_connect
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.query import QueryResult
 
 from otelhouse.settings import Settings
 from otelhouse.store.ddl import ensure_schema
@@ -46,6 +47,18 @@ class ReadResult:
     rows: list[tuple[Any, ...]]
     read_rows: int
     elapsed_seconds: float
+
+    @classmethod
+    def of(cls, result: QueryResult, started: float) -> ReadResult:
+        """From a clickhouse-connect result; `started` is the `perf_counter()` before the query."""
+        summary = result.summary or {}
+        return cls(
+            columns=list(result.column_names),
+            types=[kind.name for kind in result.column_types],
+            rows=[tuple(row) for row in result.result_rows],
+            read_rows=int(summary.get("read_rows", 0) or 0),
+            elapsed_seconds=time.perf_counter() - started,
+        )
 
 
 class Store:
@@ -191,14 +204,7 @@ class Store:
                 raise StoreError(f"query {query_id} was cancelled before it started")
             started = time.perf_counter()
             result = client.query(sql, parameters=parameters or {}, settings=chosen)
-            summary = result.summary or {}
-            return ReadResult(
-                columns=list(result.column_names),
-                types=[kind.name for kind in result.column_types],
-                rows=[tuple(row) for row in result.result_rows],
-                read_rows=int(summary.get("read_rows", 0) or 0),
-                elapsed_seconds=time.perf_counter() - started,
-            )
+            return ReadResult.of(result, started)
 
         return await asyncio.get_running_loop().run_in_executor(self._read_pool, run)
 

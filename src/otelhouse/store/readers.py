@@ -89,14 +89,7 @@ class RemoteReader:
         def run() -> ReadResult:
             started = time.perf_counter()
             result = self._client.query(sql, parameters=parameters or {}, settings=chosen)
-            summary = result.summary or {}
-            return ReadResult(
-                columns=list(result.column_names),
-                types=[kind.name for kind in result.column_types],
-                rows=[tuple(row) for row in result.result_rows],
-                read_rows=int(summary.get("read_rows", 0) or 0),
-                elapsed_seconds=time.perf_counter() - started,
-            )
+            return ReadResult.of(result, started)
 
         return await self._call(run)
 
