@@ -122,6 +122,14 @@ class Settings(BaseSettings):
         description="Rows a facet, key-list or pattern query may read before it stops early "
         "(its answer is then marked partial).",
     )
+    base_path: str = Field(
+        "",
+        description="Path prefix the whole HTTP API and web UI are served under behind a proxy, e.g. `/otel`; "
+        "empty = at `/`. The proxy passes the prefix on; requests outside it get 404.",
+    )
+    ui_dir: Path | None = Field(
+        None, description="Folder holding the built web UI; empty = the one `make ui` builds into the package."
+    )
     outbound_allow: str = Field(
         "",
         description="Comma-separated networks (CIDR) that connections and webhooks may reach even though they "
@@ -129,7 +137,11 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "clickhouse_ingest_password_file", "clickhouse_query_password_file", "session_secret_file", mode="before"
+        "clickhouse_ingest_password_file",
+        "clickhouse_query_password_file",
+        "session_secret_file",
+        "ui_dir",
+        mode="before",
     )
     @classmethod
     def _empty_file_is_unset(cls, value: object) -> object:
@@ -166,6 +178,18 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             raise ValueError("must be letters, digits and underscores")
         return value
+
+    @field_validator("base_path")
+    @classmethod
+    def _valid_base_path(cls, value: str) -> str:
+        """`/otel`, `/otel/`, `otel` -> `/otel`; `/` and empty -> empty."""
+        path = "/" + value.strip().strip("/")
+        if path == "/":
+            return ""
+        segments = path[1:].split("/")
+        if any(not re.fullmatch(r"[A-Za-z0-9._~-]+", part) or part in (".", "..") for part in segments):
+            raise ValueError("must be a URL path such as /otel: segments of letters, digits, '.', '_', '~' and '-'")
+        return path
 
     @field_validator("key_rotation_overlap")
     @classmethod

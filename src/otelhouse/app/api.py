@@ -1,7 +1,8 @@
-"""The HTTP API on :8080: the application API under `/api`, plus health, readiness and metrics.
+"""The HTTP API on :8080: the application API under `/api`, plus health, readiness and metrics,
+and the web UI for every other path; all of it under `OTELHOUSE_BASE_PATH` when one is set.
 
-`create_app` only assembles: middleware (outermost first: security headers, cross-site guard, body
-limit), the error handlers, and one router per resource from `app/routes/`.
+`create_app` only assembles: middleware (outermost first: security headers, base path, cross-site
+guard, body limit), the error handlers, one router per resource from `app/routes/`, and last the UI.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from otelhouse.app.routes import (
     webhooks,
 )
 from otelhouse.app.security import BodyLimit, CrossSiteGuard, SecurityHeaders
+from otelhouse.web import ui
+from otelhouse.web.base_path import BasePath
 
 API_ROUTERS = (
     auth,
@@ -59,9 +62,12 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.add_middleware(ForgetOnChange, caches=(ctx.api_key_cache, ctx.source_cache))
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_api_body_bytes)
     app.add_middleware(CrossSiteGuard, public_url=ctx.settings.public_url)
+    app.add_middleware(BasePath, base_path=ctx.settings.base_path)
     app.add_middleware(SecurityHeaders, public_url=ctx.settings.public_url)
     errors.install(app)
     app.include_router(system.router)
     for module in API_ROUTERS:
         app.include_router(module.router, prefix="/api")
+    # After every API route: what none of them answers is the UI's (client-side routes get index.html).
+    ui.mount(app, ctx.settings.ui_dir or ui.STATIC_DIR, ctx.settings.base_path)
     return app

@@ -1,0 +1,16 @@
+/** The logged-in user, for every page of the shell. */
+import { createContext, useContext } from 'react';
+import type { Me } from './types';
+
+export interface Session {
+  me: Me;
+  logout: () => Promise<void>;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside the logged-in shell');
+  return session;
+}
