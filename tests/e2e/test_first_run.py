@@ -86,6 +86,9 @@ def test_first_run(server: Server, page: Page) -> None:
         f"export OTEL_EXPORTER_OTLP_HEADERS=authorization={server.key}"
     )
     expect(page.get_by_test_id("export-snippet")).to_contain_text("export OTEL_EXPORTER_OTLP_ENDPOINT=http://")
+    # The endpoints carry the server's own ports (the test server runs on random ones).
+    expect(page.get_by_test_id("otlp-http")).to_have_text(f"http://127.0.0.1:{server.http_port}")
+    expect(page.get_by_test_id("otlp-grpc")).to_have_text(f"http://127.0.0.1:{server.grpc_port}")
     screenshot(page, "02-first-data")
 
     # Logs from the real SDK, one of them carrying HTML that must stay text.

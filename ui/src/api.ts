@@ -1,5 +1,6 @@
 /** The HTTP API client: JSON in and out, the session cookie, and errors as messages. */
 import { appUrl } from './base';
+import type { OtlpPorts } from './endpoints';
 import type {
   AuthStatus,
   IngestionKey,
@@ -114,6 +115,7 @@ export const api = {
   me: () => request<Me>('me', { quiet401: true }),
   sources: () => request<Source[]>('team/sources'),
   ingestionKeys: () => request<IngestionKey[]>('team/ingestion-keys'),
+  otlpPorts: () => request<OtlpPorts>('ingest/endpoints'),
   revealKey: (id: number) => request<IngestionKeySecret>(`team/ingestion-keys/${id}/reveal`, { method: 'POST' }),
   searchRows: (body: RowsRequest, signal?: AbortSignal) => request<RowsResponse>('search/rows', { body, signal }),
 };

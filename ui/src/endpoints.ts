@@ -5,14 +5,25 @@ export interface OtlpEndpoints {
   grpc: string;
 }
 
+/** The receivers' ports as the server reports them (`GET api/ingest/endpoints`). */
+export interface OtlpPorts {
+  otlp_http_port: number;
+  otlp_grpc_port: number;
+}
+
+export const DEFAULT_PORTS: OtlpPorts = { otlp_http_port: 4318, otlp_grpc_port: 4317 };
+
 /**
- * The browser knows only the host it opened; the receivers listen on their own ports (4318 for
- * OTLP/HTTP and 4317 for OTLP/gRPC unless the server was started with other OTELHOUSE_OTLP_*_PORT).
+ * The host people opened the UI on, with the receivers' own ports (the server's, once known; the
+ * defaults 4318 and 4317 until then).
  */
-export function defaultEndpoints(location: { protocol: string; hostname: string }): OtlpEndpoints {
+export function defaultEndpoints(
+  location: { protocol: string; hostname: string },
+  ports: OtlpPorts = DEFAULT_PORTS,
+): OtlpEndpoints {
   const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
   const scheme = location.protocol === 'https:' ? 'https' : 'http';
-  return { http: `${scheme}://${host}:4318`, grpc: `${scheme}://${host}:4317` };
+  return { http: `${scheme}://${host}:${ports.otlp_http_port}`, grpc: `${scheme}://${host}:${ports.otlp_grpc_port}` };
 }
 
 /** The lines to paste into a shell before starting an instrumented program. */

@@ -59,4 +59,12 @@ describe('shell snippets', () => {
     });
     expect(defaultEndpoints({ protocol: 'https:', hostname: '::1' }).http).toBe('https://[::1]:4318');
   });
+
+  it("uses the server's ports once known", () => {
+    const ports = { otlp_http_port: 14318, otlp_grpc_port: 14317 };
+    expect(defaultEndpoints({ protocol: 'http:', hostname: 'h' }, ports)).toEqual({
+      http: 'http://h:14318',
+      grpc: 'http://h:14317',
+    });
+  });
 });

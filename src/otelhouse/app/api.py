@@ -19,6 +19,7 @@ from otelhouse.app.routes import (
     charts,
     connections,
     dashboards,
+    ingest,
     ingestion_keys,
     saved_searches,
     search,
@@ -34,6 +35,7 @@ from otelhouse.web.base_path import BasePath
 API_ROUTERS = (
     auth,
     teams,
+    ingest,
     ingestion_keys,
     api_keys,
     connections,

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../api';
 import { CopyButton, ErrorMessage, Loading } from '../components';
-import { defaultEndpoints, exportLines } from '../endpoints';
+import { DEFAULT_PORTS, defaultEndpoints, exportLines, type OtlpPorts } from '../endpoints';
 import { shellQuote } from '../format';
 import { useSession } from '../session';
 import type { IngestionKey } from '../types';
@@ -22,9 +22,19 @@ function usableKey(keys: IngestionKey[]): IngestionKey | undefined {
 export function GettingStartedPage() {
   const { me } = useSession();
   const isAdmin = me.team.role === 'admin';
-  const endpoints = defaultEndpoints(window.location);
+  const [ports, setPorts] = useState<OtlpPorts>(DEFAULT_PORTS);
+  const endpoints = defaultEndpoints(window.location, ports);
   const [state, setState] = useState<KeyState>({ kind: 'loading' });
   const [revealError, setRevealError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    // The defaults stay shown if this fails: the page is still useful without the exact ports.
+    api.otlpPorts().then((found) => live && setPorts(found), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     if (!isAdmin) return;
@@ -75,8 +85,8 @@ export function GettingStartedPage() {
         </dd>
       </dl>
       <p className="muted small-print">
-        These are the default ports on this host; if the server runs with other <code>OTELHOUSE_OTLP_HTTP_PORT</code>{' '}
-        or <code>OTELHOUSE_OTLP_GRPC_PORT</code>, or behind a proxy, use those instead.
+        The receivers' ports on the host you opened this page on; behind a proxy or a load balancer, use the
+        address it publishes instead.
       </p>
 
       <h2>Ingestion key</h2>
