@@ -185,15 +185,6 @@ def _duration(source: SourceModel, expression: str) -> Target:
     return Target(base.sql, NUMBER, base.exists, base.nullable, scale=10.0 ** (digits - 3))
 
 
-def _attribute_maps(source: SourceModel) -> list[str]:
-    maps = []
-    for role in ("event_attributes", "resource_attributes"):
-        name = source.expr(role)
-        if name is not None and name in source.map_columns and name not in maps:
-            maps.append(name)
-    return maps
-
-
 def resolve(name: str, source: SourceModel, params: Params, keys: KnownKeys | None = None) -> Field:
     """The targets of a field name in `source`, or BadQuery (never raw SQL from `name`)."""
     schema = source.schema
@@ -216,7 +207,7 @@ def resolve(name: str, source: SourceModel, params: Params, keys: KnownKeys | No
         if head.lower() in maps:
             column = maps[head.lower()]
             return Field(name, (map_target(column, schema[column], key, params),))
-    attribute_maps = _attribute_maps(source)
+    attribute_maps = source.attribute_maps
     if attribute_maps and _is_attribute(name, attribute_maps, keys):
         return Field(name, tuple(map_target(column, schema[column], name, params) for column in attribute_maps))
     raise BadQuery(_unknown_message(name, source, keys), field="query")
@@ -247,7 +238,7 @@ def _unknown_message(name: str, source: SourceModel, keys: KnownKeys | None) -> 
     message = f"unknown field {name!r} in source {source.name!r}"
     if close:
         message += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-    maps = _attribute_maps(source)
+    maps = source.attribute_maps
     if maps:
         message += f" (an attribute is written {maps[0]}.<key>, e.g. {maps[0]}.{name})"
     return message

@@ -50,11 +50,7 @@ _CACHE = KeyCache()
 def _map_roles(source: SourceModel) -> list[str]:
     """The map columns worth sampling: every Map column of the table (event and resource attributes
     first, as the source names them)."""
-    ordered: list[str] = []
-    for role in ("event_attributes", "resource_attributes"):
-        name = source.expr(role)
-        if name is not None and name in source.map_columns and name not in ordered:
-            ordered.append(name)
+    ordered = source.attribute_maps
     ordered.extend(name for name in source.map_columns if name not in ordered)
     return ordered
 

@@ -74,6 +74,16 @@ class SourceModel:
     def map_columns(self) -> tuple[str, ...]:
         return tuple(name for name, kind in self.schema.items() if kind.startswith("Map("))
 
+    @property
+    def attribute_maps(self) -> list[str]:
+        """The source's event and resource attribute maps (in that order) that exist in the table."""
+        found: list[str] = []
+        for role in ("event_attributes", "resource_attributes"):
+            name = self.expr(role)
+            if name is not None and name in self.map_columns and name not in found:
+                found.append(name)
+        return found
+
 
 @dataclass(frozen=True)
 class TimeRange:

@@ -190,15 +190,6 @@ class ColumnSql:
     text: bool = False  # the value is a String already (no toString needed to group it as text)
 
 
-def _attribute_maps(source: SourceModel) -> list[str]:
-    found = []
-    for role in ("event_attributes", "resource_attributes"):
-        name = source.expr(role)
-        if name is not None and name in source.map_columns and name not in found:
-            found.append(name)
-    return found
-
-
 def _map_value(column: str, key: str, params: Params) -> ColumnSql:
     placeholder = params.add(key, "String")
     quoted = quote_identifier(column)
@@ -207,7 +198,7 @@ def _map_value(column: str, key: str, params: Params) -> ColumnSql:
 
 def attribute_sql(source: SourceModel, key: str, params: Params) -> ColumnSql | None:
     """An attribute by key alone: the event's attributes, else the resource's."""
-    maps = _attribute_maps(source)
+    maps = source.attribute_maps
     if not maps:
         return None
     placeholder = params.add(key, "String")
@@ -258,7 +249,7 @@ def _unknown_column(source: SourceModel, name: str) -> str:
     message = f"unknown column {name!r} in source {source.name!r}"
     if close:
         message += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-    maps = _attribute_maps(source)
+    maps = source.attribute_maps
     if maps:
         message += f" (a map value is written {maps[0]}['key'])"
     return message
@@ -770,7 +761,7 @@ def _sample(scope: Scope, columns: Sequence[str], sample: int, params: Params) -
 def keys_sql(scope: Scope, sample: int, limit: int, params: Params) -> str | None:
     """(map index, key, rows) of the attribute keys in a sample; map index 0 is one row per sampled
     row, so its count is the sample's size."""
-    maps = _attribute_maps(scope.source)
+    maps = scope.source.attribute_maps
     if not maps:
         return None
     # The `keys` subcolumn reads a map's keys without its values (measured 2.7x faster than mapKeys).
@@ -806,7 +797,7 @@ async def attribute_keys(runner: Runner, scope: Scope, sample: int = SAMPLE_ROWS
     sql = keys_sql(scope, sample, limit, params)
     if sql is None:
         return Keys([], 0, False)
-    maps = _attribute_maps(scope.source)
+    maps = scope.source.attribute_maps
     result = await runner.read(sql, params, metadata=True)
     sampled = 0
     found: list[KeyCount] = []
