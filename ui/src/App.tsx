@@ -3,8 +3,17 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-
 import { api, ApiError, onUnauthorized } from './api';
 import { AuthPage } from './pages/AuthPage';
 import { GettingStartedPage } from './pages/GettingStartedPage';
-import { NotFoundPage, PlaceholderPage } from './pages/PlaceholderPage';
+import { AlertsPage } from './pages/AlertsPage';
+import { ChartsPage } from './pages/ChartsPage';
+import { DashboardPage } from './pages/DashboardPage';
+import { DashboardsPage } from './pages/DashboardsPage';
+import { JoinPage } from './pages/JoinPage';
+import { NotFoundPage } from './pages/PlaceholderPage';
+import { PreferencesPage } from './pages/PreferencesPage';
 import { SearchPage } from './pages/SearchPage';
+import { ServicesPage } from './pages/ServicesPage';
+import { TeamPage } from './pages/TeamPage';
+import { TracePage } from './pages/TracePage';
 import { Shell } from './Shell';
 import { SessionContext, type Session } from './session';
 import type { Me } from './types';
@@ -96,6 +105,19 @@ export function App() {
       </div>
     );
   }
+  // An invitation link works logged in or not: accepting it joins its team and lands in the app.
+  const joining = /^\/join\/([^/]+)\/?$/.exec(location.pathname);
+  if (joining) {
+    return (
+      <JoinPage
+        token={decodeURIComponent(joining[1] ?? '')}
+        loggedIn={phase.kind === 'in'}
+        onJoined={(me) => {
+          setPhase({ kind: 'in', me, landing: '/getting-started' });
+        }}
+      />
+    );
+  }
   if (phase.kind === 'anonymous') {
     return (
       <AuthPage
@@ -115,9 +137,14 @@ export function App() {
           <Route index element={<Navigate to="/search" replace />} />
           <Route path="search" element={<SearchPage />} />
           <Route path="getting-started" element={<GettingStartedPage />} />
-          <Route path="dashboards" element={<PlaceholderPage title="Dashboards" what="Dashboards of charts" />} />
-          <Route path="alerts" element={<PlaceholderPage title="Alerts" what="Alerts and webhooks" />} />
-          <Route path="team" element={<PlaceholderPage title="Team settings" what="Members, keys and sources" />} />
+          <Route path="trace/:traceId" element={<TracePage />} />
+          <Route path="charts" element={<ChartsPage />} />
+          <Route path="dashboards" element={<DashboardsPage />} />
+          <Route path="dashboards/:dashboardId" element={<DashboardPage />} />
+          <Route path="services" element={<ServicesPage />} />
+          <Route path="alerts/*" element={<AlertsPage />} />
+          <Route path="team/*" element={<TeamPage />} />
+          <Route path="preferences" element={<PreferencesPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

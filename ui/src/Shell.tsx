@@ -4,10 +4,13 @@ import { useSession } from './session';
 
 const LINKS = [
   { to: '/search', label: 'Search' },
+  { to: '/charts', label: 'Charts' },
   { to: '/dashboards', label: 'Dashboards' },
+  { to: '/services', label: 'Services' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/team', label: 'Team settings' },
   { to: '/getting-started', label: 'Send data' },
+  { to: '/preferences', label: 'Preferences' },
 ];
 
 export function Shell() {

@@ -1,0 +1,7 @@
+export function ChartsPage() {
+  return (
+    <section className="page">
+      <h1>Charts</h1>
+    </section>
+  );
+}

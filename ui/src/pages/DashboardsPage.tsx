@@ -1,0 +1,7 @@
+export function DashboardsPage() {
+  return (
+    <section className="page">
+      <h1>Dashboards</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export function PreferencesPage() {
+  return (
+    <section className="page">
+      <h1>Preferences</h1>
+    </section>
+  );
+}

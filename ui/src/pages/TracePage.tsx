@@ -1,0 +1,7 @@
+export function TracePage() {
+  return (
+    <section className="page">
+      <h1>Trace</h1>
+    </section>
+  );
+}
