@@ -7,6 +7,7 @@ went untested.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +17,16 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from support.server import Server
 
 REPO = Path(__file__).resolve().parents[2]
-BUILT_INDEX = REPO / "src" / "otelhouse" / "web" / "static" / "index.html"
+# The server serves OTELHOUSE_UI_DIR when set (a build elsewhere), else the packaged build.
+UI_DIR = Path(os.environ.get("OTELHOUSE_UI_DIR") or REPO / "src" / "otelhouse" / "web" / "static")
+BUILT_INDEX = UI_DIR / "index.html"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _require_build() -> None:
     if not BUILT_INDEX.is_file():
         pytest.fail(
-            f"the web UI is not built ({BUILT_INDEX.relative_to(REPO)} is missing): run `make ui` "
+            f"the web UI is not built ({BUILT_INDEX} is missing): run `make ui` "
             "(`make test` builds it first)",
             pytrace=False,
         )
