@@ -88,7 +88,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
             try:
-                if httpx.get(f"{self.api}/ready", timeout=1).status_code == 200:
+                prefix = self.env.get("OTELHOUSE_BASE_PATH", "").rstrip("/")
+                if httpx.get(f"{self.api}{prefix}/ready", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

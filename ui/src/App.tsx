@@ -1,22 +1,29 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError, onUnauthorized } from './api';
 import { AuthPage } from './pages/AuthPage';
 import { GettingStartedPage } from './pages/GettingStartedPage';
-import { AlertsPage } from './pages/AlertsPage';
-import { ChartsPage } from './pages/ChartsPage';
-import { DashboardPage } from './pages/DashboardPage';
-import { DashboardsPage } from './pages/DashboardsPage';
 import { JoinPage } from './pages/JoinPage';
 import { NotFoundPage } from './pages/PlaceholderPage';
-import { PreferencesPage } from './pages/PreferencesPage';
-import { SearchPage } from './pages/SearchPage';
-import { ServicesPage } from './pages/ServicesPage';
-import { TeamPage } from './pages/TeamPage';
-import { TracePage } from './pages/TracePage';
 import { Shell } from './Shell';
+import { Loading } from './components';
 import { SessionContext, type Session } from './session';
 import type { Me } from './types';
+
+// Pages load when first opened, so the first paint (login, first data) stays small.
+const AlertsPage = lazy(() => import('./pages/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const ChartsPage = lazy(() => import('./pages/ChartsPage').then((m) => ({ default: m.ChartsPage })));
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const DashboardsPage = lazy(() => import('./pages/DashboardsPage').then((m) => ({ default: m.DashboardsPage })));
+const PreferencesPage = lazy(() => import('./pages/PreferencesPage').then((m) => ({ default: m.PreferencesPage })));
+const SearchPage = lazy(() => import('./pages/SearchPage').then((m) => ({ default: m.SearchPage })));
+const ServicesPage = lazy(() => import('./pages/ServicesPage').then((m) => ({ default: m.ServicesPage })));
+const TeamPage = lazy(() => import('./pages/TeamPage').then((m) => ({ default: m.TeamPage })));
+const TracePage = lazy(() => import('./pages/TracePage').then((m) => ({ default: m.TracePage })));
+
+function Page({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading what="the page" />}>{children}</Suspense>;
+}
 
 type Phase =
   | { kind: 'loading' }
@@ -76,9 +83,10 @@ export function App() {
     }
   }, [navigate]);
 
+  const setMe = useCallback((me: Me) => setPhase({ kind: 'in', me }), []);
   const session: Session | null = useMemo(
-    () => (phase.kind === 'in' ? { me: phase.me, logout } : null),
-    [phase, logout],
+    () => (phase.kind === 'in' ? { me: phase.me, logout, setMe } : null),
+    [phase, logout, setMe],
   );
 
   if (phase.kind === 'loading') {
@@ -133,18 +141,54 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <Routes>
-        <Route element={<Shell />}>
+        <Route element={<Shell key={phase.me.team.id} />}>
           <Route index element={<Navigate to="/search" replace />} />
-          <Route path="search" element={<SearchPage />} />
+          <Route path="search" element={
+              <Page>
+                <SearchPage />
+              </Page>
+            } />
           <Route path="getting-started" element={<GettingStartedPage />} />
-          <Route path="trace/:traceId" element={<TracePage />} />
-          <Route path="charts" element={<ChartsPage />} />
-          <Route path="dashboards" element={<DashboardsPage />} />
-          <Route path="dashboards/:dashboardId" element={<DashboardPage />} />
-          <Route path="services" element={<ServicesPage />} />
-          <Route path="alerts/*" element={<AlertsPage />} />
-          <Route path="team/*" element={<TeamPage />} />
-          <Route path="preferences" element={<PreferencesPage />} />
+          <Route path="trace/:traceId" element={
+              <Page>
+                <TracePage />
+              </Page>
+            } />
+          <Route path="charts" element={
+              <Page>
+                <ChartsPage />
+              </Page>
+            } />
+          <Route path="dashboards" element={
+              <Page>
+                <DashboardsPage />
+              </Page>
+            } />
+          <Route path="dashboards/:dashboardId" element={
+              <Page>
+                <DashboardPage />
+              </Page>
+            } />
+          <Route path="services" element={
+              <Page>
+                <ServicesPage />
+              </Page>
+            } />
+          <Route path="alerts/*" element={
+              <Page>
+                <AlertsPage />
+              </Page>
+            } />
+          <Route path="team/*" element={
+              <Page>
+                <TeamPage />
+              </Page>
+            } />
+          <Route path="preferences" element={
+              <Page>
+                <PreferencesPage />
+              </Page>
+            } />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

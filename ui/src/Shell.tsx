@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { NavLink, Outlet } from 'react-router-dom';
+import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { api } from './api';
 import { useSession } from './session';
 
 const LINKS = [
@@ -14,8 +15,22 @@ const LINKS = [
 ];
 
 export function Shell() {
-  const { me, logout } = useSession();
+  const { me, logout, setMe } = useSession();
   const [leaving, setLeaving] = useState(false);
+  const [switchError, setSwitchError] = useState<string | null>(null);
+  const navigate = useNavigate();
+
+  function switchTeam(teamId: number) {
+    setSwitchError(null);
+    api.switchTeam(teamId).then(
+      (next) => {
+        setMe(next);
+        navigate('/search');
+      },
+      (err: Error) => setSwitchError(err.message),
+    );
+  }
+
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -31,9 +46,25 @@ export function Shell() {
           <div className="who" title={me.user.email}>
             {me.user.name || me.user.email}
           </div>
-          <div className="team muted">
-            {me.team.name} · {me.team.role}
-          </div>
+          {me.teams.length > 1 ? (
+            <select
+              aria-label="Team"
+              className="team-switch"
+              value={me.team.id}
+              onChange={(e) => switchTeam(Number(e.target.value))}
+            >
+              {me.teams.map((team) => (
+                <option key={team.id} value={team.id}>
+                  {team.name} · {team.role}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <div className="team muted">
+              {me.team.name} · {me.team.role}
+            </div>
+          )}
+          {switchError && <p className="error small-print">{switchError}</p>}
           <button
             type="button"
             className="secondary"

@@ -113,6 +113,7 @@ export const api = {
   login: (email: string, password: string) => request<Me>('auth/login', { body: { email, password }, quiet401: true }),
   logout: () => request<void>('auth/logout', { method: 'POST', quiet401: true }),
   me: () => request<Me>('me', { quiet401: true }),
+  switchTeam: (teamId: number) => request<Me>('me/team', { body: { team_id: teamId } }),
   sources: () => request<Source[]>('team/sources'),
   ingestionKeys: () => request<IngestionKey[]>('team/ingestion-keys'),
   otlpPorts: () => request<OtlpPorts>('ingest/endpoints'),

@@ -5,6 +5,8 @@ import type { Me } from './types';
 export interface Session {
   me: Me;
   logout: () => Promise<void>;
+  /** After a change to the user or their team (name, team switch, joining a team). */
+  setMe: (me: Me) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

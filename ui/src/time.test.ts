@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RANGE, isRange, RANGES, rangeLabel, rangeMs, rangeWindow } from './time';
+import { DEFAULT_PREFS } from './prefs';
+import {
+  absoluteSpec,
+  DEFAULT_RANGE,
+  durationMs,
+  isRange,
+  isRelative,
+  normaliseInstant,
+  RANGES,
+  rangeLabel,
+  rangeMs,
+  rangeWindow,
+  specLabel,
+  specWindow,
+  utcToWall,
+  wallToUtc,
+  zoneOffsetMs,
+  zoomSpec,
+} from './time';
 
 describe('rangeWindow', () => {
   const now = new Date('2024-05-01T12:00:00.400Z');
@@ -12,6 +30,13 @@ describe('rangeWindow', () => {
   it('crosses days and months', () => {
     expect(rangeWindow('24h', now).start).toBe('2024-04-30T12:00:00.000Z');
     expect(rangeWindow('7d', now).start).toBe('2024-04-24T12:00:00.000Z');
+    expect(rangeWindow('30d', now).start).toBe('2024-04-01T12:00:00.000Z');
+  });
+
+  it('takes any duration, and the default for nonsense', () => {
+    expect(rangeWindow('45m', now).start).toBe('2024-05-01T11:15:00.000Z');
+    expect(rangeWindow('2w', now).start).toBe('2024-04-17T12:00:00.000Z');
+    expect(rangeWindow('nonsense', now)).toEqual(rangeWindow(DEFAULT_RANGE, now));
   });
 
   it('gives the same window within one second', () => {
@@ -29,7 +54,7 @@ describe('rangeWindow', () => {
 });
 
 describe('ranges', () => {
-  it('knows its keys only', () => {
+  it('knows its presets', () => {
     expect(RANGES.every(isRange)).toBe(true);
     expect(isRange('2h')).toBe(false);
     expect(isRange('')).toBe(false);
@@ -38,8 +63,114 @@ describe('ranges', () => {
     expect(isRange(DEFAULT_RANGE)).toBe(true);
   });
 
+  it('reads durations from a minute to 400 days', () => {
+    expect(durationMs('1m')).toBe(60_000);
+    expect(durationMs('2w')).toBe(14 * 86_400_000);
+    expect(durationMs('400d')).toBe(400 * 86_400_000);
+    for (const bad of ['', '0m', '30s', '401d', '01h', '1.5h', '1H', ' 1h', '1h ', 'h', '-1h', null, 5]) {
+      expect(durationMs(bad)).toBeNull();
+      expect(isRelative(bad)).toBe(false);
+    }
+  });
+
   it('has a label for each', () => {
     expect(rangeLabel('24h')).toBe('Last 24 hours');
+    expect(rangeLabel('1h')).toBe('Last hour');
+    expect(rangeLabel('45m')).toBe('Last 45 minutes');
+    expect(rangeLabel('1w')).toBe('Last week');
     expect(new Set(RANGES.map(rangeLabel)).size).toBe(RANGES.length);
+  });
+});
+
+describe('absolute ranges', () => {
+  it('normalises instants to UTC with milliseconds', () => {
+    expect(normaliseInstant('2024-05-01T12:00:00Z')).toBe('2024-05-01T12:00:00.000Z');
+    expect(normaliseInstant('2024-05-01T14:00:00+02:00')).toBe('2024-05-01T12:00:00.000Z');
+    expect(normaliseInstant('2024-05-01T12:00Z')).toBe('2024-05-01T12:00:00.000Z');
+    for (const bad of ['', null, '2024-05-01', '2024-05-01T12:00:00', 'yesterday', '2024-13-01T00:00:00Z', '1714564800000']) {
+      expect(normaliseInstant(bad)).toBeNull();
+    }
+  });
+
+  it('orders the two ends and refuses an empty range', () => {
+    const spec = absoluteSpec('2024-05-01T13:00:00Z', '2024-05-01T12:00:00Z');
+    expect(spec).toEqual({ kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-01T13:00:00.000Z' });
+    expect(absoluteSpec('2024-05-01T12:00:00Z', '2024-05-01T12:00:00.000Z')).toBeNull();
+    expect(absoluteSpec('x', '2024-05-01T12:00:00Z')).toBeNull();
+  });
+
+  it('is its own window', () => {
+    const spec = { kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-01T13:00:00.000Z' } as const;
+    expect(specWindow(spec)).toEqual({ start: spec.start, end: spec.end });
+    expect(specWindow({ kind: 'relative', range: '1h' }, new Date('2024-05-01T12:00:00Z')).start).toBe(
+      '2024-05-01T11:00:00.000Z',
+    );
+  });
+
+  it('labels in the user zone', () => {
+    const prefs = { ...DEFAULT_PREFS, timeZone: 'Europe/Paris' };
+    expect(specLabel({ kind: 'relative', range: '7d' }, prefs)).toBe('Last 7 days');
+    expect(
+      specLabel({ kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-01T12:30:00.000Z' }, prefs),
+    ).toBe('2024-05-01 14:00:00 → 14:30:00');
+    expect(
+      specLabel({ kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-02T12:30:00.000Z' }, prefs),
+    ).toBe('2024-05-01 14:00:00 → 2024-05-02 14:30:00');
+  });
+});
+
+describe('zoomSpec', () => {
+  const t = Date.parse('2024-05-01T12:00:00Z');
+
+  it('turns a drag into a range of whole seconds, either direction', () => {
+    expect(zoomSpec(t + 1500, t + 61_200)).toEqual({
+      kind: 'absolute',
+      start: '2024-05-01T12:00:01.000Z',
+      end: '2024-05-01T12:01:02.000Z',
+    });
+    expect(zoomSpec(t + 61_200, t + 1500)).toEqual(zoomSpec(t + 1500, t + 61_200));
+  });
+
+  it('is at least one second long', () => {
+    expect(zoomSpec(t, t)).toEqual({ kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-01T12:00:01.000Z' });
+    expect(zoomSpec(t + 200, t + 300)).toEqual(zoomSpec(t, t));
+  });
+});
+
+describe('wall-clock times in a zone', () => {
+  it('knows zone offsets, with DST', () => {
+    expect(zoneOffsetMs('UTC', Date.parse('2024-05-01T12:00:00Z'))).toBe(0);
+    expect(zoneOffsetMs('Asia/Kolkata', Date.parse('2024-05-01T12:00:00Z'))).toBe(5.5 * 3_600_000);
+    expect(zoneOffsetMs('America/New_York', Date.parse('2024-01-15T12:00:00Z'))).toBe(-5 * 3_600_000);
+    expect(zoneOffsetMs('America/New_York', Date.parse('2024-07-15T12:00:00Z'))).toBe(-4 * 3_600_000);
+  });
+
+  it('reads typed times in the zone', () => {
+    expect(wallToUtc('2024-05-01 14:00', 'Europe/Paris')).toBe('2024-05-01T12:00:00.000Z');
+    expect(wallToUtc('2024-05-01T14:00:30', 'UTC')).toBe('2024-05-01T14:00:30.000Z');
+    expect(wallToUtc('2024-05-01 14:00:30.25', 'UTC')).toBe('2024-05-01T14:00:30.250Z');
+    expect(wallToUtc('2024-01-15', 'America/New_York')).toBe('2024-01-15T05:00:00.000Z');
+    expect(wallToUtc(' 2024-05-01 00:00 ', 'Asia/Kolkata')).toBe('2024-04-30T18:30:00.000Z');
+  });
+
+  it('handles both sides of a DST change', () => {
+    // New York: 2024-03-10 02:00 jumps to 03:00; 2024-11-03 02:00 falls back to 01:00.
+    expect(wallToUtc('2024-03-10 01:30', 'America/New_York')).toBe('2024-03-10T06:30:00.000Z');
+    expect(wallToUtc('2024-03-10 03:30', 'America/New_York')).toBe('2024-03-10T07:30:00.000Z');
+    expect(wallToUtc('2024-11-03 03:00', 'America/New_York')).toBe('2024-11-03T08:00:00.000Z');
+  });
+
+  it('refuses what is not a time', () => {
+    for (const bad of ['', 'now', '2024-04-31 10:00', '2024-13-01', '2024-05-01 24:00', '2024-05-01 10:60', '05/01/2024']) {
+      expect(wallToUtc(bad, 'UTC')).toBeNull();
+    }
+  });
+
+  it('writes what it reads', () => {
+    for (const zone of ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata']) {
+      const iso = '2024-07-04T09:08:07.000Z';
+      expect(wallToUtc(utcToWall(iso, zone), zone)).toBe(iso);
+    }
+    expect(utcToWall('2024-05-01T12:00:00Z', 'Europe/Paris')).toBe('2024-05-01 14:00:00');
   });
 });

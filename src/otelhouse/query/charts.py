@@ -195,6 +195,8 @@ AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 _PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 # Aggregations whose empty bucket is a zero rather than "no value".
 _ZERO_FILLED = ("count", "count_distinct", "sum")
+# Aggregations whose whole-range value follows from the buckets' values (see `_whole_range`).
+_ADDITIVE = ("count", "sum", "min", "max")
 MAX_GROUP_BY = 5
 OTHER = "other"
 
@@ -345,13 +347,20 @@ async def _one_series(
             totals[()] = None
         else:
             where += f" AND {key} IN {top}"  # IN, not has(): a set lookup, several times faster
-    bucketed = await run(
-        reader,
+    bucketed_sql = (
         f"SELECT {bucket_sql(source.require('timestamp'), params, size)} AS __bucket, {key} AS __key, "
-        f"{value} AS __value FROM {table} WHERE {where} GROUP BY __bucket, __key",
-        params,
-        settings,
+        f"{value} AS __value FROM {table} WHERE {where} GROUP BY __bucket, __key"
     )
+    whole: float | None = None
+    if not query.group_by and series.aggregation not in _ADDITIVE:
+        # An average or a quantile of the whole range is not a function of the buckets' values: ask.
+        bucketed, overall = await asyncio.gather(
+            run(reader, bucketed_sql, params, settings),
+            run(reader, f"SELECT {value} FROM {table} WHERE {where}", params, settings),
+        )
+        whole = number(overall.rows[0][0]) if overall.rows else None
+    else:
+        bucketed = await run(reader, bucketed_sql, params, settings)
     filler = 0.0 if series.aggregation in _ZERO_FILLED else None
     index = {start: n for n, start in enumerate(buckets)}
     values: dict[tuple[str, ...], list[float | None]] = {k: [filler] * len(buckets) for k in totals}
@@ -362,7 +371,8 @@ async def _one_series(
             row[slot] = number(cell)
     for k, row in values.items():
         if k == ():  # the one group of an ungrouped chart, or "other"
-            label, total = [OTHER] * len(query.group_by), _whole_range(series.aggregation, row)
+            label = [OTHER] * len(query.group_by)
+            total = whole if whole is not None else _whole_range(series.aggregation, row)
         else:
             label, total = list(k), totals[k]
         result.groups.append(GroupValues(label, total, row))

@@ -1,0 +1,111 @@
+"""How long the team's data is kept: the TTL of each source's tables, as ClickHouse reports it.
+
+Read-only (any role): changing retention is the server's `OTELHOUSE_TTL_*` settings for its own
+tables. A source whose connection cannot be reached gets an error of its own; the others still answer.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from otelhouse.app import netcheck
+from otelhouse.app.auth import Ctx, Viewer
+from otelhouse.app.context import AppContext
+from otelhouse.app.schemas import Model
+from otelhouse.errors import DomainError, Unavailable
+from otelhouse.meta.connections import Connections, ConnectionSecret, SourceInfo, Sources
+from otelhouse.query.guard import Reader, search_settings
+from otelhouse.store.retention import TableTtl, table_ttls
+
+router = APIRouter(tags=["retention"])
+
+MAX_MESSAGE = 300
+
+
+class TableRetention(Model):
+    database: str
+    table: str
+    exists: bool = Field(description="False when the connection has no such table.")
+    engine: str | None
+    ttl: str | None = Field(description="The TTL clause as ClickHouse shows it; null when rows are kept forever.")
+    seconds: int | None = Field(
+        description="The retention in seconds, when the TTL is one fixed interval (not months, not conditional)."
+    )
+
+    @classmethod
+    def of(cls, info: TableTtl) -> TableRetention:
+        return cls(
+            database=info.database,
+            table=info.table,
+            exists=info.exists,
+            engine=info.engine,
+            ttl=info.ttl,
+            seconds=info.seconds,
+        )
+
+
+class SourceRetention(Model):
+    source_id: int
+    source_name: str
+    kind: str
+    connection_id: int
+    tables: list[TableRetention] = Field(description="A metric source lists the table of each metric type.")
+    error: str | None = Field(None, description="Why the tables could not be read (the connection failed).")
+
+
+def _tables(info: SourceInfo) -> list[str]:
+    metric_tables = info.columns.get("metric_tables") if info.kind == "metric" else None
+    if isinstance(metric_tables, dict):
+        named = [str(table) for table in metric_tables.values() if table]
+        if named:
+            return list(dict.fromkeys(named))
+    return [info.table]
+
+
+async def _reader(ctx: AppContext, connection: ConnectionSecret) -> Reader:
+    if connection.url == "":
+        if ctx.store is None:
+            raise Unavailable("this server has no ClickHouse store open")
+        return ctx.store
+
+    async def check(url: str) -> None:
+        await netcheck.check_url(ctx.settings, url)
+
+    return await ctx.remote_readers.reader(ctx.settings, connection, check)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message
+    lines = str(exc).strip().splitlines()
+    return lines[0][:MAX_MESSAGE] if lines else type(exc).__name__
+
+
+@router.get("/team/retention")
+async def retention(ctx: Ctx, caller: Viewer) -> list[SourceRetention]:
+    """For each of the team's sources, its tables and their TTL (how long ClickHouse keeps rows)."""
+    sources = await Sources(ctx.meta.sessions).list(caller.team_id)
+    connections = Connections(ctx.meta.sessions, ctx.box)
+    settings = search_settings(ctx.settings)
+    answer = []
+    for info in sources:
+        tables: list[TableRetention] = []
+        error = None
+        try:
+            reader = await _reader(ctx, await connections.credentials(caller.team_id, info.connection_id))
+            found = await table_ttls(reader, settings, info.database, _tables(info))
+            tables = [TableRetention.of(one) for one in found]
+        except Exception as exc:  # a driver or network error: this source's answer says so, the rest go on
+            error = f"cannot read the tables of {info.name!r}: {_message(exc)}"
+        answer.append(
+            SourceRetention(
+                source_id=info.id,
+                source_name=info.name,
+                kind=info.kind,
+                connection_id=info.connection_id,
+                tables=tables,
+                error=error,
+            )
+        )
+    return answer

@@ -1,0 +1,270 @@
+/**
+ * What the chart explorer shows, kept in the URL so a chart can be shared and reloaded:
+ * `/charts?source=2&agg=count&group=ServiceName&display=bar&range=1h`. A second series uses `agg2`,
+ * `field2`, `where2`, `lang2`, and so on. A zoomed-in window is `from`/`to` (ISO 8601) instead of `range`.
+ */
+import {
+  AGGREGATIONS,
+  DISPLAYS,
+  type Aggregation,
+  type ChartDef,
+  type ChartDisplay,
+  type Language,
+  type SeriesDef,
+} from '../chartsApi';
+
+export const MAX_SERIES = 10;
+export const MAX_GROUP_BY = 5;
+
+export const RANGES = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
+export const DEFAULT_RANGE = '1h';
+export const GRANULARITIES = ['auto', '1m', '5m', '15m', '1h', '1d'] as const;
+export const REFRESHES = ['off', '30s', '1m', '5m'] as const;
+
+/** A chart of the explorer: a dashboard chart that is not text. */
+export interface ChartConfig extends ChartDef {
+  display: ChartDisplay;
+}
+
+export type TimeSelection = { kind: 'relative'; range: string } | { kind: 'absolute'; start: string; end: string };
+
+export interface ExplorerState {
+  chart: ChartConfig;
+  time: TimeSelection;
+}
+
+export const DEFAULT_SERIES: SeriesDef = { aggregation: 'count', field: null, where: '', where_language: 'lucene' };
+
+export const DEFAULT_CHART: ChartConfig = {
+  display: 'line',
+  source_id: null,
+  series: [DEFAULT_SERIES],
+  group_by: [],
+  granularity: 'auto',
+};
+
+const DURATION = /^([1-9]\d{0,5})([smhdw])$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_WORDS: Record<string, [string, string]> = {
+  s: ['second', 'seconds'],
+  m: ['minute', 'minutes'],
+  h: ['hour', 'hours'],
+  d: ['day', 'days'],
+  w: ['week', 'weeks'],
+};
+
+/** Milliseconds of a duration such as 15m or 7d; null when it is not one. */
+export function durationMs(text: string): number | null {
+  const match = DURATION.exec(text);
+  if (!match) return null;
+  return Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+}
+
+/** A relative range the dashboard schema accepts: 1 minute to 400 days, in m/h/d/w. */
+export function isRange(text: string): boolean {
+  const ms = durationMs(text);
+  return ms !== null && !text.endsWith('s') && ms >= 60_000 && ms <= 400 * 86_400_000;
+}
+
+export function rangeLabel(range: string): string {
+  const match = DURATION.exec(range);
+  if (!match) return range;
+  const count = Number(match[1]);
+  const [one, many] = UNIT_WORDS[match[2] ?? ''] ?? ['', ''];
+  return count === 1 ? `Last ${one}` : `Last ${count} ${many}`;
+}
+
+export function isGranularity(text: string): boolean {
+  return text === 'auto' || durationMs(text) !== null;
+}
+
+export function granularityLabel(granularity: string): string {
+  if (granularity === 'auto') return 'Auto';
+  const match = DURATION.exec(granularity);
+  if (!match) return granularity;
+  const [one, many] = UNIT_WORDS[match[2] ?? ''] ?? ['', ''];
+  return `${match[1]} ${Number(match[1]) === 1 ? one : many}`;
+}
+
+export function refreshLabel(refresh: string): string {
+  return refresh === 'off' ? 'Off' : `Every ${granularityLabel(refresh)}`;
+}
+
+export interface TimeWindow {
+  /** ISO 8601 UTC, inclusive. */
+  start: string;
+  /** ISO 8601 UTC, exclusive. */
+  end: string;
+}
+
+/** The window a selection covers at `now`: a relative one ends a second past now, in whole seconds. */
+export function timeWindow(time: TimeSelection, now: Date = new Date()): TimeWindow {
+  if (time.kind === 'absolute') return { start: time.start, end: time.end };
+  const endMs = Math.floor(now.getTime() / 1000) * 1000 + 1000;
+  const startMs = endMs - 1000 - (durationMs(time.range) ?? 3_600_000);
+  return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
+}
+
+function positiveInt(value: string | null): number | null {
+  if (value === null || !/^\d{1,15}$/.test(value)) return null;
+  const parsed = Number(value);
+  return parsed > 0 ? parsed : null;
+}
+
+function isAggregation(value: string | null): value is Aggregation {
+  return value !== null && (AGGREGATIONS as readonly string[]).includes(value);
+}
+
+function isDisplay(value: string | null): value is ChartDisplay {
+  return value !== null && (DISPLAYS as readonly string[]).includes(value);
+}
+
+function isInstant(value: string | null): value is string {
+  return value !== null && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function suffix(index: number): string {
+  return index === 0 ? '' : String(index + 1);
+}
+
+/** Whether an aggregation needs a field (all but count). */
+export function needsField(aggregation: Aggregation): boolean {
+  return aggregation !== 'count';
+}
+
+/** The explorer state a URL's search params describe; anything missing or malformed takes its default. */
+export function parseExplorer(params: URLSearchParams): ExplorerState {
+  const series: SeriesDef[] = [];
+  for (let i = 0; i < MAX_SERIES; i++) {
+    const agg = params.get(`agg${suffix(i)}`);
+    if (i > 0 && agg === null) break;
+    const aggregation = isAggregation(agg) ? agg : 'count';
+    const field = params.get(`field${suffix(i)}`);
+    series.push({
+      aggregation,
+      field: needsField(aggregation) ? (field ?? '') : null,
+      where: params.get(`where${suffix(i)}`) ?? '',
+      where_language: params.get(`lang${suffix(i)}`) === 'sql' ? 'sql' : 'lucene',
+    });
+  }
+  const display = params.get('display');
+  const granularity = params.get('gran') ?? 'auto';
+  const range = params.get('range') ?? DEFAULT_RANGE;
+  const from = params.get('from');
+  const to = params.get('to');
+  const time: TimeSelection =
+    isInstant(from) && isInstant(to) && Date.parse(from) < Date.parse(to)
+      ? { kind: 'absolute', start: from, end: to }
+      : { kind: 'relative', range: isRange(range) ? range : DEFAULT_RANGE };
+  return {
+    chart: {
+      display: isDisplay(display) ? display : 'line',
+      source_id: positiveInt(params.get('source')),
+      series,
+      group_by: params
+        .getAll('group')
+        .filter((g) => g.trim() !== '')
+        .slice(0, MAX_GROUP_BY),
+      granularity: isGranularity(granularity) ? granularity : 'auto',
+    },
+    time,
+  };
+}
+
+/** The search params of a state, leaving out defaults so URLs stay short. */
+export function explorerParams(state: ExplorerState): URLSearchParams {
+  const params = new URLSearchParams();
+  const { chart, time } = state;
+  if (chart.source_id !== null) params.set('source', String(chart.source_id));
+  chart.series.slice(0, MAX_SERIES).forEach((s, i) => {
+    const n = suffix(i);
+    params.set(`agg${n}`, s.aggregation);
+    if (needsField(s.aggregation) && s.field) params.set(`field${n}`, s.field);
+    if (s.where !== '') params.set(`where${n}`, s.where);
+    if (s.where_language === 'sql') params.set(`lang${n}`, 'sql');
+  });
+  chart.group_by.forEach((g) => params.append('group', g));
+  if (chart.granularity !== 'auto') params.set('gran', chart.granularity);
+  if (chart.display !== 'line') params.set('display', chart.display);
+  if (time.kind === 'absolute') {
+    params.set('from', time.start);
+    params.set('to', time.end);
+  } else if (time.range !== DEFAULT_RANGE) {
+    params.set('range', time.range);
+  }
+  return params;
+}
+
+/** The explorer URL (path and query) that opens a chart. */
+export function explorerLink(chart: ChartConfig, time: TimeSelection): string {
+  const query = explorerParams({ chart, time }).toString();
+  return query ? `/charts?${query}` : '/charts';
+}
+
+export function seriesLabel(series: SeriesDef): string {
+  const what = series.aggregation === 'count' ? 'count()' : `${series.aggregation}(${series.field ?? ''})`;
+  return series.where.trim() ? `${what} where ${series.where.trim()}` : what;
+}
+
+/** A title for a chart nobody named: its first series and its grouping. */
+export function defaultTitle(chart: ChartDef): string {
+  const first = chart.series[0];
+  const what = first ? seriesLabel(first) : 'Chart';
+  const more = chart.series.length > 1 ? ` and ${chart.series.length - 1} more` : '';
+  const by = chart.group_by.length ? ` by ${chart.group_by.join(', ')}` : '';
+  return `${what}${more}${by}`.slice(0, 200);
+}
+
+/** Group-by fields typed as one comma-separated line; a comma inside brackets or quotes does not split. */
+export function parseFieldList(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let current = '';
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"' || ch === '`') {
+      quote = ch;
+    } else if (ch === '[' || ch === '(') {
+      depth++;
+    } else if ((ch === ']' || ch === ')') && depth > 0) {
+      depth--;
+    } else if (ch === ',' && depth === 0) {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+
+/** Why a chart cannot be run yet, or null: a missing source, or a field an aggregation needs. */
+export function chartProblem(chart: ChartDef): { field: string; message: string } | null {
+  if (chart.display === 'markdown') return null;
+  if (chart.source_id === null) return { field: 'source_id', message: 'Choose a source.' };
+  for (const [i, s] of chart.series.entries()) {
+    if (needsField(s.aggregation) && !s.field?.trim()) {
+      return { field: `series.${i}.field`, message: `${s.aggregation} needs a field to aggregate.` };
+    }
+  }
+  if (chart.group_by.length > MAX_GROUP_BY) {
+    return { field: 'group_by', message: `Group by at most ${MAX_GROUP_BY} fields.` };
+  }
+  return null;
+}
+
+/** The chart as the dashboard schema stores it: no field for count, trimmed text. */
+export function cleanChart<T extends ChartDef>(chart: T): T {
+  return {
+    ...chart,
+    series: chart.series.map((s) => ({
+      ...s,
+      field: needsField(s.aggregation) ? (s.field ?? '').trim() || null : null,
+      where: s.where.trim(),
+    })),
+    group_by: chart.group_by.map((g) => g.trim()).filter((g) => g !== ''),
+  };
+}
