@@ -26,8 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 def _require_build() -> None:
     if not BUILT_INDEX.is_file():
         pytest.fail(
-            f"the web UI is not built ({BUILT_INDEX} is missing): run `make ui` "
-            "(`make test` builds it first)",
+            f"the web UI is not built ({BUILT_INDEX} is missing): run `make ui` (`make test` builds it first)",
             pytrace=False,
         )
     if not CHROMIUM.is_file():

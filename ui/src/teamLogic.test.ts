@@ -116,3 +116,14 @@ describe('source forms', () => {
     expect(problemField(undefined)).toBe('form');
   });
 });
+
+describe('presets', () => {
+  it('give every kind what it needs', async () => {
+    const { CLICKSTACK_PRESETS } = await import('./teamLogic');
+    for (const kind of ['log', 'trace', 'metric', 'session'] as const) {
+      const preset = CLICKSTACK_PRESETS[kind];
+      const result = sourceBody({ name: 'x', kind, connection_id: '1', database: 'otel', table: preset.table, columns: preset.columns });
+      expect(result, kind).toHaveProperty('body');
+    }
+  });
+});

@@ -270,3 +270,62 @@ export function problemField(field: string | undefined): string {
   if (parts[0] === 'columns' && parts[1] === 'metric_tables') return 'columns.metric_tables';
   return parts.slice(0, parts[0] === 'columns' ? 2 : 1).join('.');
 }
+
+const LOG_PRESET: Record<string, string> = {
+  timestamp: 'TimestampTime',
+  displayed_timestamp: 'Timestamp',
+  default_select: 'Timestamp, ServiceName, SeverityText, Body',
+  implicit_column: 'Body',
+  body: 'Body',
+  severity: 'SeverityText',
+  service: 'ServiceName',
+  trace_id: 'TraceId',
+  span_id: 'SpanId',
+  event_attributes: 'LogAttributes',
+  resource_attributes: 'ResourceAttributes',
+};
+
+/**
+ * The column expressions of the OpenTelemetry collector's ClickHouse tables (what ClickStack and
+ * otelhouse store), as form text, with the usual table name: a starting point for a new source.
+ */
+export const CLICKSTACK_PRESETS: Record<SourceKind, { table: string; columns: Record<string, string> }> = {
+  log: { table: 'otel_logs', columns: LOG_PRESET },
+  trace: {
+    table: 'otel_traces',
+    columns: {
+      timestamp: 'Timestamp',
+      default_select: 'Timestamp, ServiceName, StatusCode, round(Duration / 1e6), SpanName',
+      implicit_column: 'SpanName',
+      body: 'SpanName',
+      span_name: 'SpanName',
+      span_kind: 'SpanKind',
+      severity: 'StatusCode',
+      status_code: 'StatusCode',
+      status_message: 'StatusMessage',
+      service: 'ServiceName',
+      trace_id: 'TraceId',
+      span_id: 'SpanId',
+      parent_span_id: 'ParentSpanId',
+      duration: 'Duration',
+      duration_precision: '9',
+      event_attributes: 'SpanAttributes',
+      resource_attributes: 'ResourceAttributes',
+      span_events: 'Events',
+      links: 'Links',
+    },
+  },
+  metric: {
+    table: 'otel_metrics_gauge',
+    columns: {
+      timestamp: 'TimeUnix',
+      service: 'ServiceName',
+      resource_attributes: 'ResourceAttributes',
+      ...Object.fromEntries(METRIC_TYPES.map((type) => [`metric_tables.${type}`, `otel_metrics_${type}`])),
+    },
+  },
+  session: {
+    table: 'hyperdx_sessions',
+    columns: { ...LOG_PRESET, default_select: 'Timestamp, ServiceName, Body' },
+  },
+};

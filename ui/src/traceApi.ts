@@ -128,7 +128,7 @@ export const traceApi = {
     signal?: AbortSignal,
   ) => request<ContextAnswer>('search/context', { body, signal }),
   facets: (scope: SearchScope, signal?: AbortSignal) =>
-    request<FacetsAnswer>('search/facets', { body: { ...scope, top: 8 }, signal }),
+    request<FacetsAnswer>('search/facets', { body: { ...scope, top: 10 }, signal }),
   patterns: (scope: SearchScope, signal?: AbortSignal) =>
     request<PatternsAnswer>('patterns', {
       body: {

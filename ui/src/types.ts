@@ -63,6 +63,8 @@ export interface Source {
   connection_id: number;
   database: string;
   table: string;
+  /** The source's roles (timestamp, body, service, trace_id, …) → column expressions. */
+  columns?: Record<string, unknown> | null;
 }
 
 export interface RowsRequest {

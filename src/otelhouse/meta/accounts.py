@@ -373,15 +373,17 @@ class Accounts:
                 row.revoked_at = utcnow()
             return _invitation(row)
 
-    async def peek_invitation(self, token: str) -> tuple[InvitationInfo, str]:
-        """The invitation behind a link and its team's name, if it can still be used."""
+    async def peek_invitation(self, token: str) -> tuple[InvitationInfo, str, str]:
+        """The invitation behind a link, its team's name and the inviter's name ("" when gone), if it
+        can still be used."""
         async with self._sessions() as session:
             row = await session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
             if row is None or not _usable(row):
                 raise NotFound(_INVITATION_GONE)
             team = await session.get(Team, row.team_id)
             assert team is not None
-            return _invitation(row), team.name
+            inviter = await session.get(User, row.created_by) if row.created_by is not None else None
+            return _invitation(row), team.name, inviter.name if inviter is not None else ""
 
     async def accept_as_new_user(self, token: str, email: str, name: str, password: str) -> tuple[UserInfo, TeamInfo]:
         email, name = clean_email(email), clean_name(name)

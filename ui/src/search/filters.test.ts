@@ -97,3 +97,17 @@ describe('rowField', () => {
     expect(rowField({ columns: { service: 'svc' } }, 'ServiceName')).toBe('ServiceName');
   });
 });
+
+describe('patternSearch', async () => {
+  const { patternParts, patternSearch } = await import('./filters');
+  it('searches the fixed parts of a pattern', () => {
+    expect(patternParts('request <*> took <*> ms')).toEqual(['request', 'took', 'ms']);
+    expect(patternParts('<*> : <*>')).toEqual([]);
+    expect(patternSearch('level:error', 'lucene', 'user "x" logged in from <*>')).toBe('level:error "user \\"x\\" logged in from"');
+    expect(patternSearch('a OR b', 'lucene', 'x <*>')).toBe('(a OR b) "x"');
+    expect(patternSearch('', 'lucene', '<*>')).toBeNull();
+    expect(patternSearch('', 'sql', "it's <*> ok", logs)).toBe(
+      "positionCaseInsensitive(Body, 'it\\'s') > 0 AND positionCaseInsensitive(Body, 'ok') > 0",
+    );
+  });
+});

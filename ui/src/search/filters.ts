@@ -221,3 +221,31 @@ export function addFilter(
     hasOr(q) ? `(${q}) ${term}` : `${q} ${term}`,
   );
 }
+
+/** The fixed parts of an event pattern (`request <*> took <*> ms` → "request", "took", "ms"). */
+export function patternParts(pattern: string): string[] {
+  return pattern
+    .split('<*>')
+    .map((part) => part.trim())
+    .filter((part) => /[\p{L}\p{N}]/u.test(part));
+}
+
+/**
+ * The query narrowed to the rows a pattern describes: each fixed part of the pattern as a phrase the
+ * body must contain (any case). Null when the pattern has no fixed part to search for.
+ */
+export function patternSearch(query: string, language: Language, pattern: string, source?: FilterSource): string | null {
+  const parts = patternParts(pattern);
+  if (parts.length === 0) return null;
+  const current = query.trim();
+  if (language === 'sql') {
+    const body = roleExpression(source, 'body') ?? 'Body';
+    const target = IDENTIFIER.test(body) ? body : `(${body})`;
+    const terms = parts.map((part) => `positionCaseInsensitive(${target}, ${quoteSql(part)}) > 0`).join(' AND ');
+    if (current === '') return terms;
+    return `${/\bor\b/i.test(current) ? `(${current})` : current} AND ${terms}`;
+  }
+  const terms = parts.map(quoteLucene).join(' ');
+  if (current === '') return terms;
+  return `${/(^|[\s)])(OR|\|\|)([\s(]|$)/.test(current) ? `(${current})` : current} ${terms}`;
+}

@@ -152,3 +152,14 @@ describe('helpers', () => {
     expect(labelSide(0, 100)).toBe('after');
   });
 });
+
+describe('service colours', async () => {
+  const { serviceColor, serviceColors, PALETTE } = await import('./colors');
+  it('gives a service the same colour every time, and distinct colours within a trace', () => {
+    expect(serviceColor('checkout')).toBe(serviceColor('checkout'));
+    const names = Array.from({ length: PALETTE.length }, (_, i) => `svc-${i}`);
+    const colors = serviceColors(names);
+    expect(new Set(colors.values()).size).toBe(PALETTE.length);
+    expect(serviceColors(['b', 'a']).get('a')).toBe(serviceColors(['a', 'c']).get('a'));
+  });
+});

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -70,6 +71,8 @@ class InvitationView(Model):
     team: str
     role: Role
     email: str
+    invited_by: str = Field("", description="The inviter's name (not their email: anyone with the link sees it).")
+    expires_at: datetime
 
 
 def client_address(request: Request) -> str:
@@ -180,8 +183,10 @@ async def switch_team(ctx: Ctx, caller: Viewer, body: TeamChoice) -> MeOut:
 @router.get("/invitations/{token}")
 async def view_invitation(ctx: Ctx, token: str) -> InvitationView:
     """What an invitation link offers (open to anyone holding the link)."""
-    info, team_name = await ctx.accounts.peek_invitation(token)
-    return InvitationView(team=team_name, role=info.role, email=info.email)
+    info, team_name, inviter = await ctx.accounts.peek_invitation(token)
+    return InvitationView(
+        team=team_name, role=info.role, email=info.email, invited_by=inviter, expires_at=info.expires_at
+    )
 
 
 async def _optional_caller(request: Request) -> Caller | None:

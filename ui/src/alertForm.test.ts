@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from './alertsApi';
+import {
+  alertBody,
+  alertProblemField,
+  alertToForm,
+  emptyAlertForm,
+  isSilenced,
+  parseHeaders,
+  silenceUntil,
+  thresholdText,
+  webhookBody,
+  withKind,
+  emptyWebhookForm,
+} from './alertForm';
+
+const stored: Alert = {
+  id: 7,
+  name: 'Errors',
+  enabled: true,
+  kind: 'search',
+  saved_search_id: 3,
+  dashboard_id: null,
+  tile_id: null,
+  source_id: null,
+  query: null,
+  language: 'lucene',
+  series: null,
+  threshold_type: 'above',
+  threshold: 10,
+  range: null,
+  interval: '5m',
+  group_by: ['ServiceName'],
+  windows: 2,
+  channels: [1, 4],
+  message: null,
+  silenced_until: null,
+  created_by: 1,
+  created_at: '2024-05-01T00:00:00Z',
+  updated_at: '2024-05-01T00:00:00Z',
+};
+
+describe('alert form', () => {
+  it('round-trips a stored alert', () => {
+    const result = alertBody(alertToForm(stored));
+    expect(result).toEqual({
+      body: {
+        name: 'Errors',
+        enabled: true,
+        kind: 'search',
+        saved_search_id: 3,
+        dashboard_id: null,
+        tile_id: null,
+        source_id: null,
+        query: null,
+        language: 'lucene',
+        series: null,
+        threshold_type: 'above',
+        threshold: 10,
+        range: null,
+        interval: '5m',
+        group_by: ['ServiceName'],
+        windows: 2,
+        channels: [1, 4],
+        message: null,
+        silenced_until: null,
+      },
+    });
+  });
+
+  it('builds an inline search and a chart series', () => {
+    const inline = alertBody({ ...emptyAlertForm(), name: 'x', target: 'inline', source_id: '2', query: 'level:error', threshold: '0' });
+    expect('body' in inline && [inline.body.source_id, inline.body.query, inline.body.threshold]).toEqual([2, 'level:error', 0]);
+    const chart = withKind({ ...emptyAlertForm(), name: 'lat', threshold_type: 'equal' }, 'chart');
+    expect(chart.threshold_type).toBe('above');
+    const series = alertBody({
+      ...chart,
+      target: 'series',
+      source_id: '5',
+      aggregation: 'p95',
+      field: 'Duration',
+      threshold_type: 'outside_range',
+      low: '1',
+      high: '5',
+    });
+    expect('body' in series && series.body.series).toEqual({ aggregation: 'p95', field: 'Duration', where: '', where_language: 'lucene' });
+    expect('body' in series && [series.body.threshold, series.body.range]).toEqual([null, { low: 1, high: 5 }]);
+    const tile = alertBody({ ...chart, target: 'tile', dashboard_id: '9', tile_id: 't1', threshold: '3' });
+    expect('body' in tile && [tile.body.dashboard_id, tile.body.tile_id, tile.body.source_id]).toEqual([9, 't1', null]);
+  });
+
+  it('names the fields to fix', () => {
+    const empty = alertBody(emptyAlertForm());
+    expect('problems' in empty && Object.keys(empty.problems).sort()).toEqual(['name', 'saved_search_id', 'threshold']);
+    const range = alertBody({ ...withKind(emptyAlertForm(), 'chart'), name: 'r', target: 'series', source_id: '1', aggregation: 'avg', threshold_type: 'inside_range', low: '5', high: '1', windows: '0' });
+    expect('problems' in range && Object.keys(range.problems).sort()).toEqual(['range.high', 'series.field', 'windows']);
+    expect(alertProblemField('channels.0')).toBe('channels');
+    expect(alertProblemField('series.field')).toBe('series.field');
+    expect(alertProblemField('range.high')).toBe('range.high');
+  });
+
+  it('describes thresholds and silences', () => {
+    expect(thresholdText(stored)).toBe('> 10');
+    expect(thresholdText({ threshold_type: 'outside_range', threshold: null, range: { low: 1, high: 2 } })).toBe('outside 1…2');
+    const now = Date.parse('2024-05-01T12:00:00Z');
+    expect(silenceUntil('4h', now)).toBe('2024-05-01T16:00:00.000Z');
+    expect(isSilenced({ silenced_until: '2024-05-01T16:00:00Z' }, now)).toBe(true);
+    expect(isSilenced({ silenced_until: '2024-05-01T11:00:00Z' }, now)).toBe(false);
+    expect(isSilenced({ silenced_until: null }, now)).toBe(false);
+  });
+});
+
+describe('webhook form', () => {
+  it('parses header lines', () => {
+    expect(parseHeaders('Authorization: Bearer a:b\n\nX-Team:  ops ')).toEqual({ headers: { Authorization: 'Bearer a:b', 'X-Team': 'ops' } });
+    expect(parseHeaders('no colon here')).toEqual({ problem: 'Line 1: write a header as "Name: value".' });
+    expect(parseHeaders('A: 1\na: 2')).toEqual({ problem: 'Line 2: a is given twice.' });
+  });
+  it('keeps write-only headers when editing without new ones', () => {
+    const form = { ...emptyWebhookForm(), name: 'ops', url: 'https://example.com/hook' };
+    expect(webhookBody(form, false)).toEqual({ body: { name: 'ops', kind: 'generic', url: 'https://example.com/hook', method: 'POST', body_template: null, headers: {} } });
+    expect(webhookBody(form, true)).toEqual({ body: { name: 'ops', kind: 'generic', url: 'https://example.com/hook', method: 'POST', body_template: null } });
+    expect(webhookBody({ ...form, clearHeaders: true }, true)).toHaveProperty('body.headers', {});
+  });
+  it('sends no method or template for Slack and checks its URL', () => {
+    const slack = { ...emptyWebhookForm(), name: 's', kind: 'slack' as const, url: 'https://hooks.slack.com/services/T/B/x' };
+    expect(webhookBody(slack, false)).toEqual({ body: { name: 's', kind: 'slack', url: slack.url, headers: {} } });
+    expect(webhookBody({ ...slack, url: 'https://evil.example/' }, false)).toHaveProperty('problems.url');
+  });
+});
