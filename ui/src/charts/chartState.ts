@@ -9,8 +9,8 @@ import {
   type Aggregation,
   type ChartDef,
   type ChartDisplay,
-  type Language,
   type SeriesDef,
+  type SeriesRequest,
 } from '../chartsApi';
 
 export const MAX_SERIES = 10;
@@ -267,4 +267,60 @@ export function cleanChart<T extends ChartDef>(chart: T): T {
     })),
     group_by: chart.group_by.map((g) => g.trim()).filter((g) => g !== ''),
   };
+}
+
+/** The /api/charts/series request of a chart over a window. A number shows one value: no grouping. */
+export function toSeriesRequest(chart: ChartDef, window: TimeWindow): SeriesRequest {
+  const clean = cleanChart(chart);
+  return {
+    source_id: clean.source_id ?? 0,
+    start: window.start,
+    end: window.end,
+    series: clean.series.map((s) => ({
+      aggregation: s.aggregation,
+      field: s.field,
+      where: s.where,
+      language: s.where_language,
+    })),
+    group_by: clean.display === 'number' ? [] : clean.group_by,
+    granularity: clean.granularity,
+    max_groups: clean.display === 'table' ? 50 : 10,
+  };
+}
+
+/** A dashboard's time range and auto refresh as the URL gives them (`?range=6h&refresh=1m`, or `from`/`to`). */
+export interface BoardView {
+  time: TimeSelection;
+  refresh: string;
+}
+
+export function isRefresh(text: string): boolean {
+  return (REFRESHES as readonly string[]).includes(text);
+}
+
+/** The view in the URL, else the dashboard's saved defaults, else the last hour without refresh. */
+export function parseBoardView(params: URLSearchParams, saved: { time_range: string | null; refresh: string }): BoardView {
+  const from = params.get('from');
+  const to = params.get('to');
+  const range = params.get('range');
+  const refresh = params.get('refresh');
+  const savedRange = saved.time_range !== null && isRange(saved.time_range) ? saved.time_range : DEFAULT_RANGE;
+  const time: TimeSelection =
+    isInstant(from) && isInstant(to) && Date.parse(from) < Date.parse(to)
+      ? { kind: 'absolute', start: from, end: to }
+      : { kind: 'relative', range: range !== null && isRange(range) ? range : savedRange };
+  const savedRefresh = isRefresh(saved.refresh) ? saved.refresh : 'off';
+  return { time, refresh: refresh !== null && isRefresh(refresh) ? refresh : savedRefresh };
+}
+
+export function boardViewParams(view: BoardView): URLSearchParams {
+  const params = new URLSearchParams();
+  if (view.time.kind === 'absolute') {
+    params.set('from', view.time.start);
+    params.set('to', view.time.end);
+  } else {
+    params.set('range', view.time.range);
+  }
+  params.set('refresh', view.refresh);
+  return params;
 }

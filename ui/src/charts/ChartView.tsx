@@ -1,0 +1,129 @@
+/** A chart fetched and shown: loading, the server's error, "no data", or the line/bar/number/table. */
+import { useEffect, useMemo, useState } from 'react';
+import { ApiError } from '../api';
+import { chartsApi, type ChartAnswer, type ChartDef } from '../chartsApi';
+import { ErrorMessage, Loading } from '../components';
+import { Chart } from './Chart';
+import { chartProblem, defaultTitle, seriesLabel, toSeriesRequest, type TimeWindow } from './chartState';
+import { NumberTile } from './NumberTile';
+import { headline, isEmpty, toPlotData } from './series';
+import { TableTile } from './TableTile';
+
+export type ChartData =
+  | { kind: 'idle' }
+  | { kind: 'loading'; previous: ChartAnswer | null }
+  | { kind: 'error'; error: ApiError }
+  | { kind: 'ready'; answer: ChartAnswer };
+
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(0, err instanceof Error ? err.message : String(err));
+}
+
+/** The answer for a chart over a window, asked again when either changes or `reload` does. */
+export function useChartData(chart: ChartDef, window: TimeWindow, reload = 0): ChartData {
+  const [data, setData] = useState<ChartData>({ kind: 'idle' });
+  const body = useMemo(() => JSON.stringify(toSeriesRequest(chart, window)), [chart, window]);
+  const problem = chart.display === 'markdown' ? { field: 'display', message: 'Text has no data.' } : chartProblem(chart);
+  useEffect(() => {
+    if (problem) {
+      setData({ kind: 'idle' });
+      return;
+    }
+    const abort = new AbortController();
+    // Keep the last answer on screen while the next one loads (an auto refresh does not blink).
+    setData((old) => ({ kind: 'loading', previous: old.kind === 'ready' ? old.answer : old.kind === 'loading' ? old.previous : null }));
+    chartsApi.series(JSON.parse(body) as ReturnType<typeof toSeriesRequest>, abort.signal).then(
+      (answer) => setData({ kind: 'ready', answer }),
+      (err: unknown) => {
+        if (!abort.signal.aborted) setData({ kind: 'error', error: asApiError(err) });
+      },
+    );
+    return () => abort.abort();
+    // `problem` is derived from the chart, which `body` already follows.
+  }, [body, reload, problem === null]);
+  return data;
+}
+
+export interface ChartViewProps {
+  chart: ChartDef;
+  data: ChartData;
+  onZoom?: (start: number, end: number) => void;
+  legend?: 'full' | 'compact' | 'none';
+  /** Where an error goes: shown here (default), or left to the caller (the explorer's form). */
+  showErrors?: boolean;
+  title?: string;
+}
+
+export function ChartView({ chart, data, onZoom, legend = 'full', showErrors = true, title }: ChartViewProps) {
+  const answer = data.kind === 'ready' ? data.answer : data.kind === 'loading' ? data.previous : null;
+  const plot = useMemo(() => (answer ? toPlotData(answer) : null), [answer]);
+  const label = title || defaultTitle(chart);
+
+  if (data.kind === 'idle') {
+    const problem = chartProblem(chart);
+    return <p className="muted chart-message">{problem ? problem.message : 'Nothing to show yet.'}</p>;
+  }
+  if (data.kind === 'error') {
+    return showErrors ? (
+      <div className="chart-message">
+        <ErrorMessage message={data.error.message} />
+      </div>
+    ) : (
+      <p className="muted chart-message">The chart could not be drawn: see the message above.</p>
+    );
+  }
+  if (!answer || !plot) {
+    return (
+      <div className="chart-message">
+        <Loading what="chart" />
+      </div>
+    );
+  }
+  const loading = data.kind === 'loading' && (
+    <span className="chart-refreshing" role="status">
+      Updating…
+    </span>
+  );
+  if (chart.display === 'number') {
+    return (
+      <>
+        {loading}
+        <NumberTile value={headline(answer)} label={chart.series[0] ? seriesLabel(chart.series[0]) : label} />
+      </>
+    );
+  }
+  if (isEmpty(plot) && (chart.display === 'table' ? plot.series.length === 0 : true)) {
+    return (
+      <div className="chart-message chart-empty">
+        {loading}
+        <p>No data in this time range.</p>
+        <p className="muted small-print">Try a longer range, or check the filter.</p>
+      </div>
+    );
+  }
+  if (chart.display === 'table') {
+    return (
+      <>
+        {loading}
+        <TableTile answer={answer} label={label} />
+      </>
+    );
+  }
+  const dropped = answer.series.some((s) => s.groups_dropped);
+  return (
+    <>
+      {loading}
+      <Chart
+        data={plot}
+        display={chart.display === 'bar' ? 'bar' : 'line'}
+        onZoom={onZoom}
+        legend={legend}
+        label={label}
+      />
+      {dropped && legend === 'full' && (
+        <p className="muted small-print chart-note">Only the 10 largest groups are shown.</p>
+      )}
+    </>
+  );
+}
