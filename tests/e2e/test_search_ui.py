@@ -325,6 +325,11 @@ def test_row_panel_and_text_stays_text(session: Page, server: Server) -> None:
     assert panel.locator("script, img").count() == 0
     screenshot(page, "search-08-row-panel")
 
+    # A field of the panel becomes a column of the results, kept in the URL.
+    panel.get_by_role("button", name="Add column http.route").click()
+    expect(page.locator("table.results thead th").last).to_have_text("LogAttributes['http.route']")
+    assert params(page)["col"][-1] == "LogAttributes['http.route']"
+
     # The link with the row opens it again.
     page.reload()
     expect(page.get_by_role("dialog", name="Row details")).to_contain_text(EVIL)

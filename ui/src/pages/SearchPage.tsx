@@ -10,7 +10,7 @@ import { ColumnChooser } from '../search/ColumnChooser';
 import { fieldCandidates } from '../search/completion';
 import { EXPORT_LIMIT, exportCsv } from '../search/exportCsv';
 import { FacetSidebar } from '../search/FacetSidebar';
-import { addFilter } from '../search/filters';
+import { addFilter, mapColumn } from '../search/filters';
 import { Histogram } from '../search/Histogram';
 import { PatternsView } from '../search/PatternsView';
 import { QueryBar, type QueryError } from '../search/QueryBar';
@@ -303,10 +303,13 @@ function Search({ state, setParams, sources, source }: SearchProps) {
   );
 
   const shownColumns = results.kind === 'ready' ? results.columns.map((c) => c.name) : (state.columns ?? []);
+  // The panel adds to the columns shown now (the source's defaults until the user picks).
+  const shownColumnsRef = useRef(shownColumns);
+  shownColumnsRef.current = shownColumns;
   const columnSuggestions = useMemo(() => {
     const out = new Set<string>();
     for (const c of fieldCandidates(source.columns, [], 'sql')) out.add(c.label);
-    for (const k of keysFor ?? []) out.add(`${k.map}['${k.key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`);
+    for (const k of keysFor ?? []) out.add(mapColumn(k.map, k.key));
     return [...out];
   }, [source.columns, keysFor]);
 
@@ -314,7 +317,14 @@ function Search({ state, setParams, sources, source }: SearchProps) {
   const onFilter = useCallback(
     (field: string, value: string, exclude: boolean) => {
       const now = stateRef.current;
-      update({ query: addFilter(now.query, now.language, field, value, exclude) }, { rerun: true });
+      update({ query: addFilter(now.query, now.language, field, value, exclude, source) }, { rerun: true });
+    },
+    [update, source],
+  );
+  const onAddColumn = useCallback(
+    (column: string) => {
+      const current = stateRef.current.columns ?? shownColumnsRef.current;
+      if (!current.includes(column)) update({ columns: [...current, column] }, { rerun: false });
     },
     [update],
   );
@@ -526,7 +536,14 @@ function Search({ state, setParams, sources, source }: SearchProps) {
           )}
         </div>
       </div>
-      {state.row && <RowPanel key={state.row} source={source} rowId={state.row} onFilter={onFilter} onClose={onCloseRow} />}
+      {state.row && <RowPanel
+          key={state.row}
+          source={source}
+          rowId={state.row}
+          onFilter={onFilter}
+          onClose={onCloseRow}
+          onAddColumn={onAddColumn}
+        />}
     </section>
   );
 }

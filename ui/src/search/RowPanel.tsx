@@ -16,7 +16,7 @@ import {
   type SourceWithColumns,
 } from '../traceApi';
 import type { Column, Source } from '../types';
-import { rowField } from './filters';
+import { mapColumn, rowField } from './filters';
 import '../styles/trace.css';
 
 export interface RowPanelProps {
@@ -24,6 +24,8 @@ export interface RowPanelProps {
   rowId: string;
   onFilter: (field: string, value: string, exclude: boolean) => void;
   onClose: () => void;
+  /** Show a column (a name, or a map value such as `LogAttributes['http.route']`) in the results. */
+  onAddColumn?: (column: string) => void;
 }
 
 type Tab = 'overview' | 'json' | 'context' | 'trace';
@@ -43,7 +45,7 @@ function roleValue(source: Source, row: Record<string, unknown>, role: string): 
 }
 
 /** The side panel of one search result: its fields (each a filter away), raw JSON, neighbours, trace. */
-export function RowPanel({ source, rowId, onFilter, onClose }: RowPanelProps): JSX.Element {
+export function RowPanel({ source, rowId, onFilter, onClose, onAddColumn }: RowPanelProps): JSX.Element {
   const [detail, setDetail] = useState<Load<RowDetail>>({ kind: 'loading' });
   const [tab, setTab] = useState<Tab>('overview');
   const close = useRef<HTMLButtonElement>(null);
@@ -110,7 +112,7 @@ export function RowPanel({ source, rowId, onFilter, onClose }: RowPanelProps): J
         {detail.kind === 'loading' && <Loading what="the row" />}
         {detail.kind === 'error' && <ErrorMessage message={detail.message} />}
         {detail.kind === 'ready' && shownTab === 'overview' && (
-          <Overview source={source} detail={detail.value} onFilter={onFilter} />
+          <Overview source={source} detail={detail.value} onFilter={onFilter} onAddColumn={onAddColumn} />
         )}
         {detail.kind === 'ready' && shownTab === 'json' && <RawJson row={detail.value.row} />}
         {detail.kind === 'ready' && shownTab === 'context' && <Context source={source} rowId={rowId} />}
@@ -128,6 +130,7 @@ interface OverviewProps {
   source: Source;
   detail: RowDetail;
   onFilter: RowPanelProps['onFilter'];
+  onAddColumn: RowPanelProps['onAddColumn'];
 }
 
 interface Group {
@@ -136,7 +139,7 @@ interface Group {
   entries: Array<{ key: string; value: string }>;
 }
 
-function Overview({ source, detail, onFilter }: OverviewProps) {
+function Overview({ source, detail, onFilter, onAddColumn }: OverviewProps) {
   const { prefs } = usePrefs();
   const [find, setFind] = useState('');
   const { row, columns } = detail;
@@ -255,6 +258,8 @@ function Overview({ source, detail, onFilter }: OverviewProps) {
                             : null
                       }
                       onFilter={onFilter}
+                      column={group.column !== '' ? mapColumn(group.column, entry.key) : entry.key}
+                      onAddColumn={onAddColumn}
                     />
                   ))}
                 </tbody>
@@ -278,11 +283,15 @@ function FieldRow({
   value,
   field,
   onFilter,
+  column,
+  onAddColumn,
 }: {
   label: string;
   value: string;
   field: string | null;
   onFilter: RowPanelProps['onFilter'];
+  column: string;
+  onAddColumn: RowPanelProps['onAddColumn'];
 }) {
   return (
     <tr>
@@ -312,6 +321,17 @@ function FieldRow({
               −
             </button>
           </>
+        )}
+        {onAddColumn && (
+          <button
+            type="button"
+            className="panel-action"
+            aria-label={`Add column ${label}`}
+            title="Show this field as a column of the results"
+            onClick={() => onAddColumn(column)}
+          >
+            ▥
+          </button>
         )}
       </td>
     </tr>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addFilter, escapeLuceneField, quoteLucene, quoteSql, rowField, sqlCondition } from './filters';
+import { addFilter, escapeLuceneField, quoteLucene, quoteSql, rowField, sqlCondition, mapColumn } from './filters';
 
 const logs = {
   columns: {
@@ -109,5 +109,12 @@ describe('patternSearch', async () => {
     expect(patternSearch('', 'sql', "it's <*> ok", logs)).toBe(
       "positionCaseInsensitive(Body, 'it\\'s') > 0 AND positionCaseInsensitive(Body, 'ok') > 0",
     );
+  });
+});
+
+describe('mapColumn', () => {
+  it('selects one key of a map, quoting what would end the literal', () => {
+    expect(mapColumn('LogAttributes', 'http.route')).toBe("LogAttributes['http.route']");
+    expect(mapColumn('LogAttributes', "it's\\odd")).toBe("LogAttributes['it\\'s\\\\odd']");
   });
 });

@@ -249,3 +249,8 @@ export function patternSearch(query: string, language: Language, pattern: string
   if (current === '') return terms;
   return `${/(^|[\s)])(OR|\|\|)([\s(]|$)/.test(current) ? `(${current})` : current} ${terms}`;
 }
+
+/** The select expression of one key of a map column, e.g. `LogAttributes['http.route']`. */
+export function mapColumn(column: string, key: string): string {
+  return `${column}[${quoteSql(key)}]`;
+}
