@@ -4,9 +4,11 @@ team's source is a 404, bad input is a 400 or 422 naming the field."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from support import seed
 from support.api import ApiHarness
@@ -145,3 +147,38 @@ async def test_bad_input_is_refused_naming_the_field(search_api: ApiHarness) -> 
         problem = error(await viewer.post(url, json=body), status)
         if field:
             assert problem.get("field") == field, (url, body, problem)
+
+
+async def test_metric_values_over_the_whole_range_and_attributes(search_api: ApiHarness) -> None:
+    _, viewer, ids = await _viewer(search_api)
+    base = {"source_id": ids["Metrics"], **RANGE}
+
+    def series(**body: Any) -> Any:
+        return viewer.post("/api/metrics/series", json={**base, **body})
+
+    whole = await series(metric="http.server.requests", kind="sum", aggregation="increase", whole=True)
+    assert whole.status_code == 200, whole.text
+    answer = whole.json()
+    start = int(seed.RANGE_START.timestamp())
+    assert answer["buckets"] == [datetime.fromtimestamp(start, UTC).isoformat().replace("+00:00", "Z")]
+    # Both services' growth, the restart counted from zero: 2 x 280.
+    assert answer["groups"][0]["values"] == [560]
+
+    p50 = (
+        await series(metric="http.server.duration", kind="histogram", aggregation="quantile", quantile=0.5, whole=True)
+    ).json()
+    [value] = p50["groups"][0]["values"]
+    assert 10 < value <= 50  # ranks 2..5 of each 10 observations fall in (10, 50]
+
+    gauge = (await series(metric="system.cpu.utilization", kind="gauge", aggregation="max", whole=True)).json()
+    assert gauge["groups"][0]["values"] == [pytest.approx(0.25 + 0.01 * 29)]
+
+    found = await viewer.get(
+        "/api/metrics/attributes", params={**base, "metric": "http.server.requests", "kind": "sum"}
+    )
+    assert found.status_code == 200, found.text
+    [service] = [entry for entry in found.json()["attributes"] if entry["key"] == "service.name"]
+    assert service["map"] == "ResourceAttributes" and service["values"] == ["api", "payments"]
+
+    unknown = await viewer.get("/api/metrics/attributes", params={**base, "metric": "x", "kind": "summary"})
+    assert unknown.status_code == 422

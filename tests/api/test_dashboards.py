@@ -193,3 +193,43 @@ async def test_tiles_an_alert_watches_are_kept(api: ApiHarness) -> None:
 
     assert (await admin.delete(f"/api/team/alerts/{alert.json()['id']}")).status_code == 204
     assert (await admin.delete(path)).status_code == 204
+
+
+def metric_tile(tile_id: str, source_id: int, *series: dict[str, Any]) -> dict[str, Any]:
+    chart = {"source_id": source_id, "display": "line", "series": list(series), "group_by": ["service.name"]}
+    return {"id": tile_id, "x": 0, "y": 0, "w": 12, "h": 6, "title": "Latency", "chart": chart}
+
+
+async def test_metric_tiles_are_kept_and_checked(api: ApiHarness) -> None:
+    admin = await api.register()
+    metrics = (await sources(api, admin))["Metrics"]
+    p95 = {"aggregation": "p95", "field": "http.server.duration", "where": 'route:"/a b"', "metric_kind": "histogram"}
+    rate = {"aggregation": "rate", "field": "http.server.requests", "metric_kind": "sum"}
+    created = await admin.post(URL, json={"name": "Metrics", "tiles": [metric_tile("lat", metrics, p95, rate)]})
+    assert created.status_code == 201, created.text
+    board = created.json()
+    assert board["tiles"][0]["chart"]["series"] == [
+        {**p95, "where_language": "lucene"},
+        {**rate, "where": "", "where_language": "lucene"},
+    ]
+    assert (await admin.get(f"{URL}/{board['id']}")).json() == board
+
+    def bad(*series: dict[str, Any]) -> dict[str, Any]:
+        return {"name": "d", "tiles": [metric_tile("a", metrics, *series)]}
+
+    count = {"aggregation": "count", "field": "logs"}
+    cases = [
+        (bad({**p95, "metric_kind": "gauge"}), "tiles.0.chart.series.0.metric_kind", "gauge metric takes"),
+        (
+            bad({**rate, "aggregation": "increase", "metric_kind": "histogram"}),
+            "tiles.0.chart.series.0.metric_kind",
+            "",
+        ),
+        (bad({"aggregation": "count", "metric_kind": "gauge"}), "tiles.0.chart.series.0.metric_kind", "metric's name"),
+        (bad({**p95, "metric_kind": "summary"}), "tiles.0.chart.series.0.metric_kind", ""),
+        (bad(p95, count), "tiles.0.chart.series", "all metric series"),
+    ]
+    for body, field, words in cases:
+        found = error(await admin.post(URL, json=body), 422)
+        assert found["field"] == field, (field, found)
+        assert words in found["message"]

@@ -14,7 +14,10 @@ export const AGGREGATIONS = [
   'p99',
   'last_value',
 ] as const;
-export type Aggregation = (typeof AGGREGATIONS)[number];
+/** The aggregations of a log, trace or session series. */
+export type EventAggregation = (typeof AGGREGATIONS)[number];
+/** Any series' aggregation: a metric sum also takes rate and increase. */
+export type Aggregation = EventAggregation | 'rate' | 'increase';
 
 export const DISPLAYS = ['line', 'bar', 'number', 'table'] as const;
 export type ChartDisplay = (typeof DISPLAYS)[number];
@@ -23,12 +26,19 @@ export type TileDisplay = ChartDisplay | 'markdown';
 
 export type Language = 'lucene' | 'sql';
 
-/** One series of a saved chart (the dashboard schema's names). */
+export const METRIC_KINDS = ['gauge', 'sum', 'histogram', 'exponential_histogram'] as const;
+export type MetricKind = (typeof METRIC_KINDS)[number];
+
+/**
+ * One series of a saved chart (the dashboard schema's names). A series over a metric source has a
+ * `metric_kind`: then `field` is the metric's name and `where` holds `key:value` attribute filters.
+ */
 export interface SeriesDef {
   aggregation: Aggregation;
   field: string | null;
   where: string;
   where_language: Language;
+  metric_kind?: MetricKind | null;
 }
 
 export interface ChartDef {
@@ -106,6 +116,72 @@ export interface AttributeKey {
   map: string;
   count: number;
 }
+
+/** GET /api/metrics/names: a metric with points in the range. */
+export interface MetricName {
+  name: string;
+  kind: MetricKind | 'summary';
+  unit: string;
+  description: string;
+  points: number;
+  monotonic?: boolean;
+  temporality?: 'delta' | 'cumulative';
+}
+
+/** GET /api/metrics/attributes: an attribute key of a metric's points, with some of its values. */
+export interface MetricAttribute {
+  map: string;
+  key: string;
+  count: number;
+  values: string[];
+}
+
+/** The aggregation names of POST /api/metrics/series. */
+export type MetricApiAggregation = 'avg' | 'min' | 'max' | 'last' | 'sum' | 'count' | 'rate' | 'increase' | 'quantile';
+
+/** POST /api/metrics/series */
+export interface MetricRequest {
+  source_id: number;
+  start: string;
+  end: string;
+  metric: string;
+  kind: MetricKind;
+  aggregation: MetricApiAggregation;
+  quantile?: number | null;
+  group_by: string[];
+  filters: Record<string, string>;
+  granularity: string;
+  max_groups: number;
+  /** One bucket over the whole range (a number or a table). */
+  whole?: boolean;
+}
+
+export interface MetricAnswer {
+  metric: string;
+  kind: MetricKind;
+  aggregation: string;
+  quantile: number | null;
+  bucket_seconds: number;
+  buckets: string[];
+  group_by: string[];
+  groups: { key: string[]; label: string; values: (number | null)[] }[];
+  groups_dropped: boolean;
+  truncated: boolean;
+  mixed_bounds: boolean;
+}
+
+export const metricsApi = {
+  names: (sourceId: number, since: string, signal?: AbortSignal) =>
+    request<{ metrics: MetricName[] }>(`metrics/names?${new URLSearchParams({ source_id: String(sourceId), since })}`, {
+      signal,
+    }),
+  attributes: (sourceId: number, metric: string, kind: MetricKind, since: string, signal?: AbortSignal) =>
+    request<{ attributes: MetricAttribute[] }>(
+      `metrics/attributes?${new URLSearchParams({ source_id: String(sourceId), metric, kind, since })}`,
+      { signal },
+    ),
+  series: (body: MetricRequest, signal?: AbortSignal) => request<MetricAnswer>('metrics/series', { body, signal }),
+};
 
 export const chartsApi = {
   series: (body: SeriesRequest, signal?: AbortSignal) => request<ChartAnswer>('charts/series', { body, signal }),

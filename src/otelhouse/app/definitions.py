@@ -20,10 +20,12 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
 )
 
 from otelhouse.app.schemas import Model
@@ -190,11 +192,29 @@ GRID_COLUMNS = 24
 MAX_TILES = 100
 
 
+MetricKind = Literal["gauge", "sum", "histogram", "exponential_histogram"]
+_GAUGE_AGGREGATIONS = ("avg", "min", "max", "last_value", "sum", "count")
+_HISTOGRAM_AGGREGATIONS = ("p50", "p90", "p95", "p99", "count", "avg", "rate")
+METRIC_AGGREGATIONS: dict[str, tuple[str, ...]] = {
+    "gauge": _GAUGE_AGGREGATIONS,
+    "sum": ("rate", "increase", *_GAUGE_AGGREGATIONS),
+    "histogram": _HISTOGRAM_AGGREGATIONS,
+    "exponential_histogram": _HISTOGRAM_AGGREGATIONS,
+}
+
+
 class Series(Model):
+    """A series over a log, trace or session source; or, with `metric_kind`, over a metric source:
+    then `field` names the metric, `where` holds `key:value` attribute filters (all must match, a
+    value with spaces in double quotes) and `aggregation` is one the kind takes."""
+
     aggregation: Aggregation
     field: Expression | None = Field(None, validate_default=True, description="What to aggregate; not for count.")
     where: Query = ""
     where_language: Language = "lucene"
+    metric_kind: MetricKind | None = Field(
+        None, description="The kind of the metric named by `field`; only for a series over a metric source."
+    )
 
     @field_validator("field")
     @classmethod
@@ -203,6 +223,29 @@ class Series(Model):
         if value is None and aggregation not in (None, "count"):
             raise ValueError(f"{aggregation} needs a field to aggregate (only count works without one)")
         return value
+
+    @field_validator("metric_kind")
+    @classmethod
+    def _metric_series(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        # (A field that failed its own check is absent from info.data: that error is enough.)
+        if "field" in info.data and info.data["field"] is None:
+            raise ValueError("a metric series needs the metric's name in field")
+        aggregation = info.data.get("aggregation")
+        allowed = METRIC_AGGREGATIONS[value]
+        if aggregation is not None and aggregation not in allowed:
+            raise ValueError(f"a {value} metric takes the aggregations {', '.join(allowed)}, not {aggregation}")
+        return value
+
+    # A series without a metric is written as before metric series existed. No return type on purpose:
+    # with one, pydantic would describe the output as any object instead of this model.
+    @model_serializer(mode="wrap")
+    def _old_shape(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
+        if self.metric_kind is None:
+            data.pop("metric_kind", None)
+        return data
 
 
 class Chart(Model):
@@ -227,6 +270,8 @@ class Chart(Model):
     def _series_needed(cls, value: list[Series], info: ValidationInfo) -> list[Series]:
         if not value and info.data.get("display") not in (None, "markdown"):
             raise ValueError(f"a {info.data['display']} chart needs 1 to 10 series")
+        if len({series.metric_kind is None for series in value}) > 1:
+            raise ValueError("a chart's series are all metric series (with metric_kind) or none is")
         return value
 
     @field_validator("markdown")

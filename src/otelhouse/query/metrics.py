@@ -62,6 +62,8 @@ class MetricQuery:
     filters: dict[str, str] = field(default_factory=dict)
     granularity: str = "auto"
     max_groups: int = 20
+    # One bucket spanning the whole range: the range's own value (a number tile, a table row).
+    whole: bool = False
 
 
 @dataclass
@@ -140,9 +142,16 @@ async def series_from(
     reader: Reader, table: str, ts: str, query: MetricQuery, settings: dict[str, Any]
 ) -> MetricResult:
     """The series of `query` read from `table` (a metric table of the query's kind) whose point time is `ts`."""
-    size = bucket_seconds(query.time_range, query.granularity)
-    buckets = bucket_starts(query.time_range, size)
     params = Params()
+    if query.whole:
+        first = math.floor(query.time_range.start.timestamp())
+        size = max(1, math.ceil(query.time_range.end.timestamp()) - first)
+        buckets = [first]
+        bucket = f"toInt64({params.add(first, 'Int64')})"
+    else:
+        size = bucket_seconds(query.time_range, query.granularity)
+        buckets = bucket_starts(query.time_range, size)
+        bucket = bucket_sql(ts, params, size)
     key = "[" + ", ".join(f"toString({metric_field(name, params)})" for name in query.group_by) + "]"
     filters = "".join(
         f" AND {metric_field(name, params)} = {params.add(value)}" for name, value in query.filters.items()
@@ -150,7 +159,6 @@ async def series_from(
     where = f"MetricName = {params.add(query.metric)}{filters}"
     start = instant(query.time_range.start, params)
     end = instant(query.time_range.end, params)
-    bucket = bucket_sql(ts, params, size)
     limit = params.add(MAX_ROWS + 1, "UInt32")
     if _as_gauge(query):
         sql = _gauge_sql(query.aggregation, table, ts, key, bucket, f"{where} AND {ts} >= {start} AND {ts} < {end}")
@@ -440,6 +448,43 @@ def metric_json(query: MetricQuery, result: MetricResult) -> dict[str, Any]:
         "truncated": result.truncated,
         "mixed_bounds": result.mixed_bounds,
     }
+
+
+# --- metric attributes -------------------------------------------------------------------------------
+
+MAX_ATTRIBUTE_ROWS = 100_000  # points sampled for their attribute keys: enough to see every key in practice
+MAX_KEYS = 300
+MAX_VALUES = 20
+
+
+async def metric_attributes(
+    reader: Reader, source: SourceModel, kind: str, metric: str, time_range: TimeRange, settings: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The attribute keys of a metric's points (their own, then their resource's), most common first,
+    with a few of their values: what a chart can group by or filter on."""
+    if kind not in KINDS:
+        raise BadRequest(f"unknown metric kind {kind!r}: use one of {', '.join(KINDS)}", field="kind")
+    params = Params()
+    ts = source.require("timestamp")
+    pairs = (
+        "arrayConcat(arrayMap((k, v) -> ('Attributes', k, v), mapKeys(Attributes), mapValues(Attributes)), "
+        "arrayMap((k, v) -> ('ResourceAttributes', k, v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes)))"
+    )
+    sample = (
+        f"SELECT Attributes, ResourceAttributes FROM {metric_table(source, kind)} "
+        f"WHERE MetricName = {params.add(metric)} AND {ts} >= {instant(time_range.start, params)} "
+        f"AND {ts} < {instant(time_range.end, params)} LIMIT {params.add(MAX_ATTRIBUTE_ROWS, 'UInt32')}"
+    )
+    sql = (
+        f"SELECT __pair.1, __pair.2, count(), groupUniqArray({MAX_VALUES})(__pair.3) "
+        f"FROM ({sample}) ARRAY JOIN {pairs} AS __pair GROUP BY __pair.1, __pair.2 "
+        f"ORDER BY count() DESC, __pair.2 LIMIT {params.add(MAX_KEYS, 'UInt32')}"
+    )
+    rows = (await run(reader, sql, params, settings)).rows
+    return [
+        {"map": str(row[0]), "key": str(row[1]), "count": int(row[2]), "values": sorted(str(v) for v in row[3])}
+        for row in rows
+    ]
 
 
 # --- metric names -----------------------------------------------------------------------------------

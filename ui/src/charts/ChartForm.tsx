@@ -1,5 +1,6 @@
 /**
  * The chart builder: source, series (aggregation, field, filter), group by, granularity and display.
+ * Over a metric source a series is a metric, its kind, an aggregation that fits it and attribute filters.
  * Choices from a list apply at once; typed text applies with Enter or Run. A server error naming a field
  * shows under that field.
  */
@@ -15,8 +16,17 @@ import {
   needsField,
   parseFieldList,
 } from './chartState';
+import { DEFAULT_METRIC_SERIES, isMetricChart, isMetricKind } from './metricState';
+import { MetricSeriesFields, useMetricAttributes, useMetricNames } from './MetricSeriesFields';
 
-export const CHARTABLE_KINDS = new Set(['log', 'trace', 'session']);
+export const CHARTABLE_KINDS = new Set(['log', 'trace', 'session', 'metric']);
+
+/** The chart made to fit a source: metric series for a metric source, event series for the others. */
+export function fitSource(chart: ChartDef, source: Source | undefined): ChartDef {
+  const metric = source?.kind === 'metric';
+  if (metric === isMetricChart(chart)) return { ...chart, source_id: source?.id ?? null };
+  return { ...chart, source_id: source?.id ?? null, series: [metric ? DEFAULT_METRIC_SERIES : DEFAULT_SERIES], group_by: [] };
+}
 
 const DISPLAY_LABELS: Record<TileDisplay, string> = {
   line: 'Line',
@@ -67,7 +77,7 @@ function useFieldSuggestions(source: Source | undefined): string[] {
   const [keys, setKeys] = useState<string[]>([]);
   useEffect(() => {
     setKeys([]);
-    if (!source) return;
+    if (!source || source.kind === 'metric') return; // a metric's keys come from its own attributes
     const abort = new AbortController();
     chartsApi.keys(source.id, '24h', abort.signal).then(
       (answer) => setKeys(answer.keys.map((k) => k.key)),
@@ -118,7 +128,16 @@ export interface ChartFormProps {
 export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText = false, running = false }: ChartFormProps) {
   const id = useId();
   const source = sources.find((s) => s.id === chart.source_id);
-  const suggestions = useFieldSuggestions(source);
+  const metricSource = source?.kind === 'metric';
+  const eventSuggestions = useFieldSuggestions(source);
+  const metricNames = useMetricNames(metricSource ? (source?.id ?? null) : null);
+  const first = chart.series[0];
+  const firstKind = first && isMetricKind(first.metric_kind) ? first.metric_kind : null;
+  const metricKeys = useMetricAttributes(metricSource ? (source?.id ?? null) : null, first?.field ?? '', firstKind);
+  const suggestions = useMemo(
+    () => (metricSource ? [...new Set(metricKeys.map((a) => a.key))] : eventSuggestions),
+    [metricSource, metricKeys, eventSuggestions],
+  );
   const [groupText, setGroupText] = useState(chart.group_by.join(', '));
 
   // The group-by box follows the chart when it changes from outside (back/forward, another tile).
@@ -146,8 +165,9 @@ export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText
       onChange({ ...chart, display, markdown: chart.markdown ?? '' }, true);
     } else {
       const { markdown: _dropped, ...rest } = chart;
-      const series = rest.series.length ? rest.series : [DEFAULT_SERIES];
-      onChange({ ...rest, display, series, source_id: rest.source_id ?? sources[0]?.id ?? null }, true);
+      const sourceId = rest.source_id ?? sources[0]?.id ?? null;
+      const next = fitSource({ ...rest, display, series: rest.series.length ? rest.series : [DEFAULT_SERIES] }, sources.find((s) => s.id === sourceId));
+      onChange(next, true);
     }
   }
 
@@ -170,7 +190,7 @@ export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText
               aria-label="Source"
               value={chart.source_id ?? ''}
               aria-invalid={errorFor(error, 'source_id') ? true : undefined}
-              onChange={(e) => onChange({ ...chart, source_id: Number(e.target.value) || null }, true)}
+              onChange={(e) => onChange(fitSource(chart, sources.find((s) => s.id === Number(e.target.value))), true)}
             >
               {chart.source_id === null && <option value="">Choose a source</option>}
               {sources.map((s) => (
@@ -243,6 +263,40 @@ export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText
             const n = i === 0 ? '' : ` (series ${i + 1})`;
             const fieldError = errorFor(error, `series.${i}.field`) ?? errorFor(error, `series.${i}.aggregation`);
             const whereError = errorFor(error, `series.${i}.where`) ?? (i === 0 ? errorFor(error, 'where') : null);
+            if (isMetricKind(s.metric_kind)) {
+              const seriesId = `${id}-s${i}`;
+              return (
+                <fieldset key={i} className="chart-series">
+                  <legend className="muted">{chart.series.length > 1 ? `Series ${i + 1}` : 'Series'}</legend>
+                  <MetricSeriesFields
+                    id={seriesId}
+                    series={s}
+                    suffix={n}
+                    sourceId={source?.id ?? null}
+                    names={metricNames}
+                    onChange={(next, apply) => setSeries(i, next, apply)}
+                    onEnter={runOnEnter}
+                    fieldError={errorFor(error, `series.${i}.field`)}
+                    aggregationError={errorFor(error, `series.${i}.aggregation`)}
+                    whereError={whereError}
+                  />
+                  {chart.series.length > 1 && (
+                    <div className="chart-form-row">
+                      <button
+                        type="button"
+                        className="secondary small chart-remove"
+                        aria-label={`Remove series ${i + 1}`}
+                        onClick={() => onChange({ ...chart, series: chart.series.filter((_, j) => j !== i) }, true)}
+                      >
+                        Remove
+                      </button>
+                    </div>
+                  )}
+                  <FieldError id={`${seriesId}-field-error`} message={fieldError} />
+                  <FieldError id={`${seriesId}-where-error`} message={whereError} />
+                </fieldset>
+              );
+            }
             return (
               <fieldset key={i} className="chart-series">
                 <legend className="muted">{chart.series.length > 1 ? `Series ${i + 1}` : 'Series'}</legend>
@@ -329,7 +383,9 @@ export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText
               <button
                 type="button"
                 className="secondary small"
-                onClick={() => onChange({ ...chart, series: [...chart.series, DEFAULT_SERIES] }, true)}
+                onClick={() =>
+                  onChange({ ...chart, series: [...chart.series, isMetricChart(chart) ? DEFAULT_METRIC_SERIES : DEFAULT_SERIES] }, !isMetricChart(chart))
+                }
               >
                 Add series
               </button>
@@ -342,7 +398,7 @@ export function ChartForm({ chart, sources, onChange, onSubmit, error, allowText
                 aria-label="Group by"
                 list={fieldsId}
                 value={groupText}
-                placeholder="ServiceName (comma-separated, up to 5)"
+                placeholder={metricSource ? 'service.name (attributes, comma-separated, up to 5)' : 'ServiceName (comma-separated, up to 5)'}
                 spellCheck={false}
                 aria-invalid={errorFor(error, 'group_by') ? true : undefined}
                 aria-describedby={`${id}-group-error`}

@@ -2,6 +2,8 @@
  * What the chart explorer shows, kept in the URL so a chart can be shared and reloaded:
  * `/charts?source=2&agg=count&group=ServiceName&display=bar&range=1h`. A second series uses `agg2`,
  * `field2`, `where2`, `lang2`, and so on. A zoomed-in window is `from`/`to` (ISO 8601) instead of `range`.
+ * A metric series adds its kind, `mkind=histogram`, and names its metric in `field`:
+ * `/charts?source=4&agg=p95&field=http.server.duration&mkind=histogram&group=service.name`.
  */
 import {
   AGGREGATIONS,
@@ -9,9 +11,11 @@ import {
   type Aggregation,
   type ChartDef,
   type ChartDisplay,
+  type EventAggregation,
   type SeriesDef,
   type SeriesRequest,
 } from '../chartsApi';
+import { fitAggregation, isMetricKind, metricSeriesProblem } from './metricState';
 
 export const MAX_SERIES = 10;
 export const MAX_GROUP_BY = 5;
@@ -111,8 +115,12 @@ function positiveInt(value: string | null): number | null {
   return parsed > 0 ? parsed : null;
 }
 
-function isAggregation(value: string | null): value is Aggregation {
+function isAggregation(value: string | null): value is EventAggregation {
   return value !== null && (AGGREGATIONS as readonly string[]).includes(value);
+}
+
+function isMetricAggregation(value: string | null): value is Aggregation {
+  return isAggregation(value) || value === 'rate' || value === 'increase';
 }
 
 function isDisplay(value: string | null): value is ChartDisplay {
@@ -132,18 +140,30 @@ export function needsField(aggregation: Aggregation): boolean {
   return aggregation !== 'count';
 }
 
+/** Whether a series names a field: a metric series always names its metric. */
+export function seriesNeedsField(series: SeriesDef): boolean {
+  return isMetricKind(series.metric_kind) || needsField(series.aggregation);
+}
+
 /** The explorer state a URL's search params describe; anything missing or malformed takes its default. */
 export function parseExplorer(params: URLSearchParams): ExplorerState {
   const series: SeriesDef[] = [];
   for (let i = 0; i < MAX_SERIES; i++) {
     const agg = params.get(`agg${suffix(i)}`);
     if (i > 0 && agg === null) break;
-    const aggregation = isAggregation(agg) ? agg : 'count';
     const field = params.get(`field${suffix(i)}`);
+    const kind = params.get(`mkind${suffix(i)}`);
+    const where = params.get(`where${suffix(i)}`) ?? '';
+    if (isMetricKind(kind)) {
+      const aggregation = fitAggregation(kind, isMetricAggregation(agg) ? agg : 'avg');
+      series.push({ aggregation, field: field ?? '', where, where_language: 'lucene', metric_kind: kind });
+      continue;
+    }
+    const aggregation = isAggregation(agg) ? agg : 'count';
     series.push({
       aggregation,
       field: needsField(aggregation) ? (field ?? '') : null,
-      where: params.get(`where${suffix(i)}`) ?? '',
+      where,
       where_language: params.get(`lang${suffix(i)}`) === 'sql' ? 'sql' : 'lucene',
     });
   }
@@ -179,9 +199,10 @@ export function explorerParams(state: ExplorerState): URLSearchParams {
   chart.series.slice(0, MAX_SERIES).forEach((s, i) => {
     const n = suffix(i);
     params.set(`agg${n}`, s.aggregation);
-    if (needsField(s.aggregation) && s.field) params.set(`field${n}`, s.field);
+    if (seriesNeedsField(s) && s.field) params.set(`field${n}`, s.field);
+    if (isMetricKind(s.metric_kind)) params.set(`mkind${n}`, s.metric_kind);
     if (s.where !== '') params.set(`where${n}`, s.where);
-    if (s.where_language === 'sql') params.set(`lang${n}`, 'sql');
+    if (s.where_language === 'sql' && !isMetricKind(s.metric_kind)) params.set(`lang${n}`, 'sql');
   });
   chart.group_by.forEach((g) => params.append('group', g));
   if (chart.granularity !== 'auto') params.set('gran', chart.granularity);
@@ -202,7 +223,7 @@ export function explorerLink(chart: ChartConfig, time: TimeSelection): string {
 }
 
 export function seriesLabel(series: SeriesDef): string {
-  const what = series.aggregation === 'count' ? 'count()' : `${series.aggregation}(${series.field ?? ''})`;
+  const what = seriesNeedsField(series) ? `${series.aggregation}(${series.field ?? ''})` : 'count()';
   return series.where.trim() ? `${what} where ${series.where.trim()}` : what;
 }
 
@@ -246,6 +267,8 @@ export function chartProblem(chart: ChartDef): { field: string; message: string 
   if (chart.display === 'markdown') return null;
   if (chart.source_id === null) return { field: 'source_id', message: 'Choose a source.' };
   for (const [i, s] of chart.series.entries()) {
+    const metric = metricSeriesProblem(s, i);
+    if (metric) return metric;
     if (needsField(s.aggregation) && !s.field?.trim()) {
       return { field: `series.${i}.field`, message: `${s.aggregation} needs a field to aggregate.` };
     }
@@ -260,11 +283,15 @@ export function chartProblem(chart: ChartDef): { field: string; message: string 
 export function cleanChart<T extends ChartDef>(chart: T): T {
   return {
     ...chart,
-    series: chart.series.map((s) => ({
-      ...s,
-      field: needsField(s.aggregation) ? (s.field ?? '').trim() || null : null,
-      where: s.where.trim(),
-    })),
+    series: chart.series.map((s) => {
+      const { metric_kind: kind, ...rest } = s;
+      const clean: SeriesDef = {
+        ...rest,
+        field: seriesNeedsField(s) ? (s.field ?? '').trim() || null : null,
+        where: s.where.trim(),
+      };
+      return isMetricKind(kind) ? { ...clean, where_language: 'lucene', metric_kind: kind } : clean;
+    }),
     group_by: chart.group_by.map((g) => g.trim()).filter((g) => g !== ''),
   };
 }

@@ -1,8 +1,8 @@
-/** The chart explorer: build a chart over any log, trace or session source, share it by URL, save it to a dashboard. */
+/** The chart explorer: build a chart over any log, trace, metric or session source, share it by URL, save it to a dashboard. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
-import { ChartForm, CHARTABLE_KINDS, formShowsError } from '../charts/ChartForm';
+import { ChartForm, CHARTABLE_KINDS, fitSource, formShowsError } from '../charts/ChartForm';
 import {
   cleanChart,
   DEFAULT_RANGE,
@@ -39,7 +39,7 @@ export function ChartsPage() {
       {sources.kind === 'ready' &&
         (sources.sources.length === 0 ? (
           <div className="empty">
-            <p>There is no log, trace or session source to chart.</p>
+            <p>There is no log, trace, metric or session source to chart.</p>
             <p className="muted">
               An admin can add one in <Link to="/team">Team settings</Link>.
             </p>
@@ -55,8 +55,9 @@ function Explorer({ sources }: { sources: Source[] }) {
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parseExplorer(params), [params]);
   const source = pickSource(sources, state.chart.source_id);
+  // A link may name a metric source with event series (or the reverse): the series then start over.
   const applied: ChartConfig = useMemo(
-    () => ({ ...state.chart, source_id: source?.id ?? null }),
+    () => ({ ...fitSource(state.chart, source), display: state.chart.display }),
     [state.chart, source],
   );
   const [draft, setDraft] = useState<ChartDef>(applied);

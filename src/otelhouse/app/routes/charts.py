@@ -134,6 +134,9 @@ class MetricRequest(Timed):
     filters: dict[FieldName, str] = Field(default_factory=dict, max_length=20, description="Equal attribute values.")
     granularity: str = Field("auto", max_length=16)
     max_groups: int = Field(20, ge=1, le=100)
+    whole: bool = Field(
+        False, description="One bucket spanning the whole range (granularity is ignored): a number or table value."
+    )
 
 
 @router.post("/metrics/series")
@@ -149,6 +152,7 @@ async def metric_series(body: MetricRequest, caller: Viewer, ctx: Ctx, request: 
         filters=body.filters,
         granularity=body.granularity,
         max_groups=body.max_groups,
+        whole=body.whole,
     )
     source, reader = await _source(request, ctx, caller.team_id, body.source_id)
     result = await metrics.metric_series(reader, source, query, search_settings(ctx.settings))
@@ -170,6 +174,26 @@ async def metric_names(
     source, reader = await _source(request, ctx, caller.team_id, source_id)
     names = await metrics.metric_names(reader, source, time_range, metadata_settings(ctx.settings))
     return {"metrics": names}
+
+
+@router.get("/metrics/attributes")
+async def metric_attributes(
+    caller: Viewer,
+    ctx: Ctx,
+    request: Request,
+    source_id: int,
+    metric: Annotated[str, Query(min_length=1, max_length=512)],
+    kind: Annotated[Literal["gauge", "sum", "histogram", "exponential_histogram"], Query()],
+    start: Annotated[datetime | None, Query(description="Default: a day before now.")] = None,
+    end: Annotated[datetime | None, Query(description="Default: now.")] = None,
+    since: Annotated[str | None, Query(max_length=16, description="Instead of start and end: 15m, 24h, 7d.")] = None,
+) -> dict[str, Any]:
+    """A metric's attribute keys (the points' `Attributes`, then their `ResourceAttributes`), most
+    common first, each with up to 20 of its values: what to group by or filter on."""
+    time_range = resolve_range(start, end, since, default_since="1d")
+    source, reader = await _source(request, ctx, caller.team_id, source_id)
+    found = await metrics.metric_attributes(reader, source, kind, metric, time_range, metadata_settings(ctx.settings))
+    return {"attributes": found}
 
 
 class PatternRequest(Timed):
