@@ -98,7 +98,7 @@ def test_team_settings_alerts_and_preferences(server: Server, page: Page) -> Non
 
     # --- a personal API key, shown once, that works ------------------------------------------------
     _tab(page, "API keys")
-    page.get_by_label("Key name").fill("ci")
+    page.get_by_label("Key name", exact=True).fill("ci")
     page.get_by_role("button", name="Create API key").click()
     api_key = page.get_by_test_id("api-key-secret").inner_text()
     assert api_key.startswith("ohp_")

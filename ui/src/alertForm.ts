@@ -10,23 +10,12 @@ import type {
   WebhookKind,
   WebhookMethod,
 } from './alertsApi';
+import { AGGREGATIONS as EVENT_AGGREGATIONS } from './chartsApi';
+import type { Problems } from './ui/problems';
 
 export const INTERVALS: Interval[] = ['1m', '5m', '15m', '30m', '1h', '6h', '12h', '1d'];
-export const AGGREGATIONS: Aggregation[] = [
-  'count',
-  'count_distinct',
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'last_value',
-  'rate',
-  'increase',
-];
+/** A series' aggregations are the charts' (the server shares them), and a metric sum's rate and increase. */
+export const AGGREGATIONS: Aggregation[] = [...EVENT_AGGREGATIONS, 'rate', 'increase'];
 
 /** The threshold types each kind takes (the server refuses the others). */
 export const THRESHOLD_TYPES: Record<AlertKind, ThresholdType[]> = {
@@ -148,7 +137,7 @@ export function withKind(form: AlertForm, kind: AlertKind): AlertForm {
   return { ...form, kind, target, threshold_type: thresholdType };
 }
 
-export type Problems = Record<string, string>;
+export type { Problems };
 
 function id(value: string): number | null {
   const number = Number(value);

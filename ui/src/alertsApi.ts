@@ -1,23 +1,12 @@
 /** The alert and webhook API (`/api/team/alerts`, `/api/team/webhooks`) and what the editor lists. */
 import { request } from './api';
+import type { Aggregation } from './chartsApi';
 
 export type AlertKind = 'search' | 'chart';
 export type ThresholdType = 'above' | 'below' | 'equal' | 'outside_range' | 'inside_range';
 export type Interval = '1m' | '5m' | '15m' | '30m' | '1h' | '6h' | '12h' | '1d';
-export type Aggregation =
-  | 'count'
-  | 'count_distinct'
-  | 'sum'
-  | 'avg'
-  | 'min'
-  | 'max'
-  | 'p50'
-  | 'p90'
-  | 'p95'
-  | 'p99'
-  | 'last_value'
-  | 'rate'
-  | 'increase';
+/** A series' aggregation: the same as the charts'. */
+export type { Aggregation };
 
 export interface Series {
   aggregation: Aggregation;

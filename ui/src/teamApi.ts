@@ -1,6 +1,6 @@
 /** The team settings, account and invitation API: members, invitations, keys, connections, sources. */
 import { request } from './api';
-import type { IngestionKey, IngestionKeySecret, Me, Role, SourceKind } from './types';
+import type { IngestionKey, IngestionKeySecret, Me, Role, Source, SourceKind } from './types';
 
 export interface Member {
   user_id: number;
@@ -75,13 +75,8 @@ export interface ConnectionTest {
   elapsed_ms: number;
 }
 
-export interface SourceDetail {
-  id: number;
-  name: string;
-  kind: SourceKind;
-  connection_id: number;
-  database: string;
-  table: string;
+/** A source as the settings see it: its column expressions always there, and when it changed. */
+export interface SourceDetail extends Omit<Source, 'columns'> {
   columns: Record<string, unknown>;
   created_at: string;
   updated_at: string;

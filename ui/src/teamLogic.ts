@@ -1,5 +1,6 @@
 /** Pure helpers for the team settings and join pages: durations, links, statuses, roles, source forms. */
 import type { Role, SourceKind } from './types';
+import type { Problems } from './ui/problems';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
@@ -135,14 +136,13 @@ export const REQUIRED_COLUMNS: Record<SourceKind, string[]> = {
   session: ['timestamp'],
 };
 
+/** The expressions every event source (log, trace, session) reads first. */
+const EVENT_FIELDS = ['timestamp', 'displayed_timestamp', 'default_select', 'implicit_column', 'body'];
+
 /** Which expressions the form shows for a kind: the ones that kind reads. */
 export const KIND_FIELDS: Record<SourceKind, string[]> = {
   log: [
-    'timestamp',
-    'displayed_timestamp',
-    'default_select',
-    'implicit_column',
-    'body',
+    ...EVENT_FIELDS,
     'severity',
     'service',
     'trace_id',
@@ -151,11 +151,7 @@ export const KIND_FIELDS: Record<SourceKind, string[]> = {
     'resource_attributes',
   ],
   trace: [
-    'timestamp',
-    'displayed_timestamp',
-    'default_select',
-    'implicit_column',
-    'body',
+    ...EVENT_FIELDS,
     'span_name',
     'span_kind',
     'severity',
@@ -174,11 +170,7 @@ export const KIND_FIELDS: Record<SourceKind, string[]> = {
   ],
   metric: ['timestamp', 'service', 'resource_attributes'],
   session: [
-    'timestamp',
-    'displayed_timestamp',
-    'default_select',
-    'implicit_column',
-    'body',
+    ...EVENT_FIELDS,
     'severity',
     'service',
     'event_attributes',
@@ -211,7 +203,7 @@ export function columnsToForm(columns: Record<string, unknown>): Record<string, 
   return out;
 }
 
-export type Problems = Record<string, string>;
+export type { Problems };
 
 /**
  * The API body for a source form, or the problems to show by field (keys as the server's

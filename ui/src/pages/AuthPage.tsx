@@ -1,6 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api';
-import type { Me, PasswordVerdict } from '../types';
+import { useState, type FormEvent } from 'react';
+import { api } from '../api';
+import type { Me } from '../types';
+import { AccountFields, type Account } from '../ui/AccountFields';
+import { messageOf } from '../ui/problems';
 
 interface Props {
   mode: 'register' | 'login';
@@ -8,39 +10,12 @@ interface Props {
   onLoggedIn: (me: Me, registered: boolean) => void;
 }
 
-/** The password rules for what is typed so far, asked of the server (it owns the rules) after a pause. */
-function usePasswordVerdict(password: string, email: string, name: string, enabled: boolean) {
-  const [verdict, setVerdict] = useState<PasswordVerdict | null>(null);
-  useEffect(() => {
-    if (!enabled || password === '') {
-      setVerdict(null);
-      return;
-    }
-    const controller = new AbortController();
-    const timer = window.setTimeout(() => {
-      api
-        .passwordCheck(password, email, name, controller.signal)
-        .then(setVerdict)
-        .catch(() => {
-          /* feedback only: the registration answer has the final word */
-        });
-    }, 200);
-    return () => {
-      window.clearTimeout(timer);
-      controller.abort();
-    };
-  }, [password, email, name, enabled]);
-  return verdict;
-}
-
 export function AuthPage({ mode, notice, onLoggedIn }: Props) {
   const registering = mode === 'register';
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
+  const [account, setAccount] = useState<Account>({ email: '', name: '', password: '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const verdict = usePasswordVerdict(password, email, name, registering);
+  const { email, name, password } = account;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -50,7 +25,7 @@ export function AuthPage({ mode, notice, onLoggedIn }: Props) {
       const me = registering ? await api.register(email, name, password) : await api.login(email, password);
       onLoggedIn(me, registering);
     } catch (err) {
-      setError(err instanceof ApiError || err instanceof Error ? err.message : String(err));
+      setError(messageOf(err));
       setBusy(false);
     }
   }
@@ -66,52 +41,11 @@ export function AuthPage({ mode, notice, onLoggedIn }: Props) {
           </p>
         )}
         {notice && !registering && <p className="notice">{notice}</p>}
-        {registering && (
-          <label>
-            Name
-            <input name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
-          </label>
-        )}
-        <label>
-          Email
-          <input
-            name="email"
-            type="email"
-            autoComplete={registering ? 'email' : 'username'}
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete={registering ? 'new-password' : 'current-password'}
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-describedby={registering ? 'password-rules' : undefined}
-          />
-        </label>
-        {registering && (
-          <div id="password-rules" className="rules" aria-live="polite">
-            {password === '' ? (
-              <p className="muted">At least {verdict?.min_length ?? 12} characters; not your email or name.</p>
-            ) : verdict === null ? (
-              <p className="muted">Checking…</p>
-            ) : verdict.ok ? (
-              <p className="ok">✓ The password meets the rules.</p>
-            ) : (
-              <ul className="problems">
-                {verdict.problems.map((problem) => (
-                  <li key={problem}>{problem}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        )}
+        <AccountFields
+          account={account}
+          onChange={(change) => setAccount((current) => ({ ...current, ...change }))}
+          newAccount={registering}
+        />
         {error && (
           <p className="error" role="alert">
             {error}

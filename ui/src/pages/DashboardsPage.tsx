@@ -1,26 +1,21 @@
 /** The team's dashboards: find, create, rename, duplicate and delete them. */
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { ApiError } from '../api';
 import { ConfirmDialog, Dialog } from '../charts/Dialog';
 import { chartsApi, type Dashboard } from '../chartsApi';
 import { ErrorMessage, Loading } from '../components';
 import { formatInstant } from '../prefs';
 import { usePrefs } from '../prefsContext';
 import { useSession } from '../session';
+import { messageOf } from '../ui/problems';
+import { useLoad } from '../ui/useLoad';
 import '../styles/charts.css';
-
-type Boards = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; boards: Dashboard[] };
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export function DashboardsPage() {
   const { prefs } = usePrefs();
   const navigate = useNavigate();
   const canEdit = useSession().me.team.role !== 'viewer';
-  const [boards, setBoards] = useState<Boards>({ kind: 'loading' });
+  const { state: boards, reload } = useLoad((signal) => chartsApi.dashboards(signal));
   const [filter, setFilter] = useState('');
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<Dashboard | null>(null);
@@ -28,34 +23,19 @@ export function DashboardsPage() {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const load = useCallback((signal?: AbortSignal) => {
-    chartsApi.dashboards(signal).then(
-      (all) => setBoards({ kind: 'ready', boards: all }),
-      (err: unknown) => {
-        if (!signal?.aborted) setBoards({ kind: 'error', message: message(err) });
-      },
-    );
-  }, []);
-
-  useEffect(() => {
-    const abort = new AbortController();
-    load(abort.signal);
-    return () => abort.abort();
-  }, [load]);
-
   const shown = useMemo(() => {
     if (boards.kind !== 'ready') return [];
     const needle = filter.trim().toLowerCase();
-    return boards.boards.filter((b) => !needle || b.name.toLowerCase().includes(needle));
+    return boards.value.filter((b) => !needle || b.name.toLowerCase().includes(needle));
   }, [boards, filter]);
 
   async function duplicate(board: Dashboard) {
     setActionError(null);
     try {
       await chartsApi.duplicateDashboard(board.id);
-      load();
+      reload();
     } catch (err) {
-      setActionError(message(err));
+      setActionError(messageOf(err));
     }
   }
 
@@ -65,9 +45,9 @@ export function DashboardsPage() {
     try {
       await chartsApi.deleteDashboard(board.id);
       setDeleting(null);
-      load();
+      reload();
     } catch (err) {
-      setActionError(message(err));
+      setActionError(messageOf(err));
     } finally {
       setBusy(false);
     }
@@ -86,7 +66,7 @@ export function DashboardsPage() {
       </div>
       {boards.kind === 'loading' && <Loading what="dashboards" />}
       {boards.kind === 'error' && <ErrorMessage message={boards.message} />}
-      {boards.kind === 'ready' && boards.boards.length === 0 && (
+      {boards.kind === 'ready' && boards.value.length === 0 && (
         <div className="empty">
           <p>No dashboards yet.</p>
           <p className="muted">
@@ -94,7 +74,7 @@ export function DashboardsPage() {
           </p>
         </div>
       )}
-      {boards.kind === 'ready' && boards.boards.length > 0 && (
+      {boards.kind === 'ready' && boards.value.length > 0 && (
         <>
           <div className="chart-toolbar">
             <input
@@ -177,7 +157,7 @@ export function DashboardsPage() {
           onSave={async (name) => {
             await chartsApi.renameDashboard(renaming.id, name);
             setRenaming(null);
-            load();
+            reload();
           }}
         />
       )}
@@ -221,7 +201,7 @@ export function NameDialog({
     try {
       await onSave(name.trim());
     } catch (err) {
-      setError(err instanceof ApiError || err instanceof Error ? err.message : String(err));
+      setError(messageOf(err));
       setBusy(false);
     }
   }

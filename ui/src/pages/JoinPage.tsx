@@ -3,10 +3,11 @@ import { useNavigate } from 'react-router-dom';
 import { appBase } from '../base';
 import { ErrorMessage } from '../components';
 import { teamApi, type InvitationView } from '../teamApi';
-import { messageOf, PasswordRules, useLoad, usePasswordVerdict } from '../teamLoad';
-import { formatInstant } from '../prefs';
-import { usePrefs } from '../prefsContext';
 import type { Me } from '../types';
+import { AccountFields, type Account } from '../ui/AccountFields';
+import { messageOf } from '../ui/problems';
+import { useLoad } from '../ui/useLoad';
+import { When } from '../ui/When';
 import '../styles/team.css';
 
 export interface JoinPageProps {
@@ -61,7 +62,7 @@ function Offer({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function accept(account?: { email: string; name: string; password: string }) {
+  async function accept(account?: Account) {
     setBusy(true);
     setError(null);
     try {
@@ -112,16 +113,13 @@ function NewAccount({
   invitation: InvitationView;
   busy: boolean;
   error: string | null;
-  onSubmit: (account: { email: string; name: string; password: string }) => void;
+  onSubmit: (account: Account) => void;
 }) {
-  const [email, setEmail] = useState(invitation.email);
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const verdict = usePasswordVerdict(password, email, name);
+  const [account, setAccount] = useState<Account>({ email: invitation.email, name: '', password: '' });
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    onSubmit({ email: email.trim(), name: name.trim(), password });
+    onSubmit({ email: account.email.trim(), name: account.name.trim(), password: account.password });
   }
 
   return (
@@ -129,44 +127,16 @@ function NewAccount({
       <p className="muted">
         Make your account. Have one already? <a href={appBase()}>Log in</a> first, then open this link again.
       </p>
-      <label>
-        Name
-        <input name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        Email
-        <input
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          readOnly={invitation.email !== ''}
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-        />
-      </label>
-      <label>
-        Password
-        <input
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          aria-describedby="password-rules"
-        />
-      </label>
-      <PasswordRules id="password-rules" password={password} verdict={verdict} />
+      <AccountFields
+        account={account}
+        onChange={(change) => setAccount((current) => ({ ...current, ...change }))}
+        newAccount
+        emailLocked={invitation.email !== ''}
+      />
       {error && <ErrorMessage message={error} />}
-      <button type="submit" disabled={busy || email.trim() === '' || password === ''}>
+      <button type="submit" disabled={busy || account.email.trim() === '' || account.password === ''}>
         {busy ? 'Please wait…' : `Create account and join ${invitation.team}`}
       </button>
     </form>
   );
-}
-
-function When({ value }: { value: string }) {
-  const { prefs } = usePrefs();
-  return <time dateTime={value}>{formatInstant(value, prefs, { ms: false })}</time>;
 }

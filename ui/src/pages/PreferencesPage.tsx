@@ -4,7 +4,9 @@ import { formatInstant, isTimeZone, timeZones, type Theme } from '../prefs';
 import { usePrefs } from '../prefsContext';
 import { useSession } from '../session';
 import { teamApi } from '../teamApi';
-import { Field, fieldOf, messageOf, PasswordRules, usePasswordVerdict } from '../teamLoad';
+import { Field } from '../ui/Field';
+import { PasswordRules, usePasswordVerdict } from '../ui/password';
+import { fieldOf, messageOf } from '../ui/problems';
 import '../styles/team.css';
 
 const THEMES: { value: Theme; label: string }[] = [

@@ -1,5 +1,6 @@
 /** Choosing the result columns: add (columns, aliases, attributes), remove, reorder, or go back to the default. */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
+import { usePopover } from '../ui/usePopover';
 
 interface Props {
   /** The columns shown now (the source's default when none were chosen). */
@@ -13,24 +14,9 @@ interface Props {
 }
 
 export function ColumnChooser({ current, chosen, suggestions, onChange, onOpen }: Props) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, ref: wrap } = usePopover();
   const [adding, setAdding] = useState('');
-  const wrap = useRef<HTMLDivElement>(null);
   const listId = useId();
-
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && setOpen(false);
-    const onDown = (event: MouseEvent) => {
-      if (wrap.current && !wrap.current.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onDown);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onDown);
-    };
-  }, [open]);
 
   const move = (index: number, step: number) => {
     const next = [...current];

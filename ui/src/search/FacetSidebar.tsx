@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ErrorMessage, Loading } from '../components';
 import type { TimeWindow } from '../time';
-import { failure, traceApi, type Facet, type FacetsAnswer } from '../traceApi';
+import { traceApi, type Facet, type FacetsAnswer } from '../traceApi';
 import type { Source } from '../types';
+import { useLoad } from '../ui/useLoad';
 import '../styles/trace.css';
 
 export interface FacetSidebarProps {
@@ -13,7 +14,6 @@ export interface FacetSidebarProps {
   onFilter: (field: string, value: string, exclude: boolean) => void;
 }
 
-type State = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; answer: FacetsAnswer };
 
 const SHOWN = 5;
 
@@ -22,29 +22,16 @@ const TITLES: Record<string, string> = { service: 'Service', severity: 'Severity
 
 /** The most frequent values of the main fields and attributes among the matching rows. */
 export function FacetSidebar({ source, query, language, window, onFilter }: FacetSidebarProps) {
-  const [state, setState] = useState<State>({ kind: 'loading' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setState({ kind: 'loading' });
-    traceApi
-      .facets({ source_id: source.id, query, language, start: window.start, end: window.end }, controller.signal)
-      .then(
-        (answer) => setState({ kind: 'ready', answer }),
-        (err: unknown) => {
-          const message = failure(err);
-          if (message !== null) setState({ kind: 'error', message });
-        },
-      );
-    return () => controller.abort();
-  }, [source.id, query, language, window.start, window.end]);
+  // The key reloads the facets whenever the search changes; the previous request is aborted.
+  const scope = { source_id: source.id, query, language, start: window.start, end: window.end };
+  const { state } = useLoad((signal) => traceApi.facets(scope, signal), JSON.stringify(scope));
 
   return (
     <aside className="facet-sidebar" aria-label="Facets">
       <h2 className="facet-title">Facets</h2>
       {state.kind === 'loading' && <Loading what="facets" />}
       {state.kind === 'error' && <ErrorMessage message={state.message} />}
-      {state.kind === 'ready' && <FacetList answer={state.answer} onFilter={onFilter} />}
+      {state.kind === 'ready' && <FacetList answer={state.value} onFilter={onFilter} />}
     </aside>
   );
 }

@@ -1,11 +1,12 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ErrorMessage, Loading } from '../components';
 import { parseSearchState, toSearchParams } from '../searchState';
 import type { TimeWindow } from '../time';
-import { failure, traceApi, type Pattern, type PatternsAnswer, type SourceWithColumns } from '../traceApi';
+import { traceApi, type Pattern, type SourceWithColumns } from '../traceApi';
 import type { Source } from '../types';
 import { patternSearch } from './filters';
+import { useLoad } from '../ui/useLoad';
 import '../styles/trace.css';
 
 export interface PatternsViewProps {
@@ -16,7 +17,6 @@ export interface PatternsViewProps {
   onFilter: (field: string, value: string, exclude: boolean) => void;
 }
 
-type State = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; answer: PatternsAnswer };
 
 const WILDCARD = '<*>';
 
@@ -41,26 +41,13 @@ function Template({ pattern }: { pattern: string }) {
 
 /** Event patterns: the matching rows' bodies grouped into templates, most frequent first. */
 export function PatternsView({ source, query, language, window, onFilter }: PatternsViewProps) {
-  const [state, setState] = useState<State>({ kind: 'loading' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setState({ kind: 'loading' });
-    traceApi
-      .patterns({ source_id: source.id, query, language, start: window.start, end: window.end }, controller.signal)
-      .then(
-        (answer) => setState({ kind: 'ready', answer }),
-        (err: unknown) => {
-          const message = failure(err);
-          if (message !== null) setState({ kind: 'error', message });
-        },
-      );
-    return () => controller.abort();
-  }, [source.id, query, language, window.start, window.end]);
+  // The key reloads the patterns whenever the search changes; the previous request is aborted.
+  const scope = { source_id: source.id, query, language, start: window.start, end: window.end };
+  const { state } = useLoad((signal) => traceApi.patterns(scope, signal), JSON.stringify(scope));
 
   if (state.kind === 'loading') return <Loading what="patterns" />;
   if (state.kind === 'error') return <ErrorMessage message={state.message} />;
-  const { answer } = state;
+  const answer = state.value;
   if (answer.total === 0 || answer.patterns.length === 0) {
     return <p className="muted pattern-empty">No events match, so there are no patterns to show.</p>;
   }

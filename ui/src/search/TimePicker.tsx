@@ -2,7 +2,7 @@
  * The time range: presets ("Last hour"), any relative duration ("45m", "3d"), or absolute start and
  * end typed in the user's time zone. Zooming on the chart sets an absolute range too.
  */
-import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { usePrefs } from '../prefsContext';
 import {
   absoluteSpec,
@@ -15,6 +15,7 @@ import {
   wallToUtc,
   type TimeSpec,
 } from '../time';
+import { usePopover } from '../ui/usePopover';
 
 interface Props {
   value: TimeSpec;
@@ -23,22 +24,7 @@ interface Props {
 
 export function TimePicker({ value, onChange }: Props) {
   const { prefs } = usePrefs();
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && setOpen(false);
-    const onDown = (event: MouseEvent) => {
-      if (wrap.current && !wrap.current.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onDown);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onDown);
-    };
-  }, [open]);
+  const { open, setOpen, ref: wrap } = usePopover();
 
   const choose = (spec: TimeSpec) => {
     setOpen(false);
