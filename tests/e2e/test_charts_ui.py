@@ -8,6 +8,7 @@ are saved in tests/e2e/screenshots/.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -145,6 +146,15 @@ def test_charts_dashboards_and_services(server: Server, page: Page) -> None:
     page.get_by_role("img", name="count() by ServiceName").hover()
     expect(page.locator(".chart-tooltip")).to_contain_text("checkout")
     screenshot(page, "charts-01-explorer")
+    # The explorer's time picker is Search's: any typed duration works.
+    page.get_by_test_id("time-range").click()
+    picker = page.get_by_role("dialog", name="Choose a time range")
+    screenshot(page, "charts-01a-explorer-time-picker")
+    picker.get_by_role("textbox", name="Relative range").fill("45m")
+    picker.get_by_role("textbox", name="Relative range").press("Enter")
+    expect(page).to_have_url(re.compile(r"range=45m"))
+    expect(page.get_by_test_id("time-range")).to_have_text("Last 45 minutes")
+    expect(legend.get_by_role("button", name="checkout")).to_be_visible()
 
     # A field the source does not have: the server's message under the field box.
     page.get_by_label("Aggregation", exact=True).select_option("avg")
@@ -218,12 +228,31 @@ def test_charts_dashboards_and_services(server: Server, page: Page) -> None:
     assert number_box["y"] > first_box["y"] + first_box["height"] - 1
     assert abs(number_box["x"] - first_box["x"]) < 2
     # The time range and auto refresh live in the URL.
-    page.get_by_label("Time range").select_option("6h")
+    page.get_by_test_id("time-range").click()
+    page.get_by_role("dialog", name="Choose a time range").get_by_role("button", name="Last 6 hours").click()
     page.get_by_label("Auto refresh").select_option("1m")
     assert "range=6h" in page.url and "refresh=1m" in page.url
     expect(first.get_by_role("status")).to_have_count(0)  # the 6-hour answer is in
     expect(first.get_by_role("button", name="checkout")).to_be_visible()
     screenshot(page, "charts-03-dashboard")
+    # Dragging across a tile zooms the dashboard into that absolute range (from/to, as on Search); the
+    # picker shows it, and Edit says an absolute range is not saved as the default.
+    plot = first.get_by_role("img")
+    plot_box = plot.bounding_box()
+    assert plot_box is not None
+    _drag(page, plot, plot_box["width"] / 2 - 2, 0)
+    expect(page).to_have_url(re.compile(r"from=.*&to=.*&refresh=1m"))
+    expect(page.get_by_test_id("time-range")).to_contain_text("→")
+    expect(first.get_by_role("status")).to_have_count(0)
+    expect(first.get_by_role("button", name="checkout")).to_be_visible()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    expect(page.get_by_text("An absolute range is not saved")).to_be_visible()
+    screenshot(page, "charts-03a-dashboard-absolute")
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    page.get_by_test_id("time-range").click()
+    screenshot(page, "charts-03a2-dashboard-time-picker")
+    page.get_by_role("dialog", name="Choose a time range").get_by_role("button", name="Last 6 hours").click()
+    expect(page).to_have_url(re.compile(r"range=6h"))
 
     # The dashboard list: it is there with its two tiles.
     _nav(page, "Dashboards")

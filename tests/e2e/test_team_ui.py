@@ -185,6 +185,17 @@ def test_team_settings_alerts_and_preferences(server: Server, page: Page) -> Non
     expect(durations).to_have_count(8)  # logs, traces, five metric tables, sessions
     expect(durations.first).to_have_text("30 days")
     expect(page.get_by_role("table", name="Retention")).to_contain_text("otel_metrics_summary")
+    # An admin of the first team changes it: the tables' TTL follows, the other signals stay.
+    change = page.get_by_role("form", name="Change retention")
+    expect(change.get_by_label("Keep logs for")).to_have_value("30d")
+    change.get_by_label("Keep logs for").fill("forever")
+    change.get_by_role("button", name="Save retention").click()
+    expect(change.get_by_role("alert")).to_contain_text("a duration such as 30d")
+    change.get_by_label("Keep logs for").fill("2w")
+    change.get_by_role("button", name="Save retention").click()
+    expect(durations.first).to_have_text("14 days")
+    expect(durations.nth(1)).to_have_text("30 days")
+    expect(page.get_by_role("form", name="Change retention").get_by_label("Keep logs for")).to_have_value("14d")
     screenshot(page, "team-12-retention")
 
     # --- a webhook, and an alert on a saved search, silenced ----------------------------------------

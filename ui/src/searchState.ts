@@ -3,7 +3,7 @@
  * `?source=2&q=level:error&lang=sql&range=1h` or `&from=…&to=…`, `&col=Timestamp&col=Body`, `&row=<id>`,
  * `&view=patterns`, `&saved=<id>`. Defaults are left out, malformed values fall back to them.
  */
-import { absoluteSpec, DEFAULT_RANGE, DEFAULT_TIME, isRelative, type TimeSpec } from './time';
+import { DEFAULT_TIME, setTimeParams, timeFromParams, type TimeSpec } from './time';
 
 export type Language = 'lucene' | 'sql';
 export type View = 'results' | 'patterns';
@@ -44,17 +44,6 @@ function positiveInt(value: string | null): number | null {
   return parsed > 0 ? parsed : null;
 }
 
-function parseTime(params: URLSearchParams): TimeSpec {
-  const from = params.get('from');
-  const to = params.get('to');
-  if (from !== null || to !== null) {
-    const spec = from !== null && to !== null ? absoluteSpec(from, to) : null;
-    if (spec) return spec;
-  }
-  const range = params.get('range');
-  return isRelative(range) ? { kind: 'relative', range } : DEFAULT_TIME;
-}
-
 function parseColumns(params: URLSearchParams): string[] | null {
   const columns = params
     .getAll('col')
@@ -71,7 +60,7 @@ export function parseSearchState(params: URLSearchParams): SearchState {
     source: positiveInt(params.get('source')),
     query: params.get('q') ?? '',
     language: params.get('lang') === 'sql' ? 'sql' : 'lucene',
-    time: parseTime(params),
+    time: timeFromParams(params),
     columns: parseColumns(params),
     row: row !== null && row !== '' && row.length <= MAX_ROW_ID_CHARS ? row : null,
     view: params.get('view') === 'patterns' ? 'patterns' : 'results',
@@ -85,12 +74,7 @@ export function toSearchParams(state: SearchState): URLSearchParams {
   if (state.source !== null) params.set('source', String(state.source));
   if (state.query !== '') params.set('q', state.query);
   if (state.language === 'sql') params.set('lang', 'sql');
-  if (state.time.kind === 'absolute') {
-    params.set('from', state.time.start);
-    params.set('to', state.time.end);
-  } else if (state.time.range !== DEFAULT_RANGE) {
-    params.set('range', state.time.range);
-  }
+  setTimeParams(params, state.time);
   for (const column of state.columns ?? []) params.append('col', column);
   if (state.view === 'patterns') params.set('view', 'patterns');
   if (state.row !== null) params.set('row', state.row);

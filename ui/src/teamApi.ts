@@ -148,6 +148,8 @@ export const teamApi = {
   deleteSource: (id: number) => request<void>(`team/sources/${id}`, { method: 'DELETE' }),
 
   retention: (signal?: AbortSignal) => request<SourceRetention[]>('team/retention', { signal }),
+  setRetention: (body: Partial<Record<'logs' | 'traces' | 'metrics' | 'sessions', string>>) =>
+    request<TableRetention[]>('team/retention', { method: 'PUT', body }),
 
   updateProfile: (name: string) => request<Me>('me', { method: 'PATCH', body: { name } }),
   changePassword: (current: string, next: string) =>

@@ -9,6 +9,8 @@ import {
   invitationStatus,
   joinLink,
   problemField,
+  retentionChange,
+  retentionForm,
   sourceBody,
   type SourceForm,
 } from './teamLogic';
@@ -125,5 +127,29 @@ describe('presets', () => {
       const result = sourceBody({ name: 'x', kind, connection_id: '1', database: 'otel', table: preset.table, columns: preset.columns });
       expect(result, kind).toHaveProperty('body');
     }
+  });
+});
+
+describe('retention', () => {
+  const tables = [
+    { table: 'otel_logs', seconds: 2_592_000 },
+    { table: 'otel_traces', seconds: 1_209_600 },
+    { table: 'otel_metrics_sum', seconds: 86_400 },
+    { table: 'otel_metrics_gauge', seconds: 7_776_000 },
+    { table: 'hyperdx_sessions', seconds: null },
+  ];
+  it('reads each signal from its own table', () => {
+    expect(retentionForm(tables)).toEqual({ logs: '30d', traces: '14d', metrics: '90d', sessions: '' });
+  });
+  it('sends only what changed, normalised', () => {
+    const before = retentionForm(tables);
+    expect(retentionChange(before, { ...before, logs: ' 2w ', traces: '14d' })).toEqual({ body: { logs: '14d' } });
+    expect(retentionChange(before, before)).toEqual({ body: {} });
+  });
+  it('names the field that is not a duration', () => {
+    const before = retentionForm(tables);
+    expect(retentionChange(before, { ...before, metrics: 'forever', sessions: '0' })).toEqual({
+      problems: { metrics: 'a duration such as 30d, 12h or 2w', sessions: 'a duration such as 30d, 12h or 2w' },
+    });
   });
 });

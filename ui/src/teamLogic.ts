@@ -321,3 +321,43 @@ export const CLICKSTACK_PRESETS: Record<SourceKind, { table: string; columns: Re
     columns: { ...LOG_PRESET, default_select: 'Timestamp, ServiceName, Body' },
   },
 };
+
+// --- retention ---------------------------------------------------------------------------------------------
+
+export const SIGNALS = ['logs', 'traces', 'metrics', 'sessions'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** The server's own table that stands for each signal's retention (all metric tables share one). */
+const SIGNAL_TABLES: Record<Signal, string> = {
+  logs: 'otel_logs',
+  traces: 'otel_traces',
+  metrics: 'otel_metrics_gauge',
+  sessions: 'hyperdx_sessions',
+};
+
+/** The current retention of each signal as form text ("30d"), from the tables the API reports. */
+export function retentionForm(tables: Array<{ table: string; seconds: number | null }>): Record<Signal, string> {
+  const form = { logs: '', traces: '', metrics: '', sessions: '' };
+  for (const signal of SIGNALS) {
+    const found = tables.find((t) => t.table === SIGNAL_TABLES[signal] && t.seconds !== null);
+    if (found?.seconds) form[signal] = durationText(found.seconds);
+  }
+  return form;
+}
+
+/** The PUT body: only the signals whose text changed; problems for text that is not a duration. */
+export function retentionChange(
+  before: Record<Signal, string>,
+  after: Record<Signal, string>,
+): { body: Partial<Record<Signal, string>> } | { problems: Problems } {
+  const body: Partial<Record<Signal, string>> = {};
+  const problems: Problems = {};
+  for (const signal of SIGNALS) {
+    const text = after[signal].trim();
+    if (text === before[signal].trim()) continue;
+    const seconds = durationSeconds(text);
+    if (seconds === null || seconds <= 0) problems[signal] = 'a duration such as 30d, 12h or 2w';
+    else body[signal] = durationText(seconds);
+  }
+  return Object.keys(problems).length > 0 ? { problems } : { body };
+}

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PREFS } from './prefs';
 import {
   absoluteSpec,
+  CHART_TIME,
   DEFAULT_RANGE,
+  DEFAULT_TIME,
   durationMs,
-  isRange,
+  durationWords,
   isRelative,
   normaliseInstant,
   RANGES,
   rangeLabel,
-  rangeMs,
   rangeWindow,
+  setTimeParams,
+  spanMs,
+  timeFromParams,
   specLabel,
   specWindow,
   utcToWall,
@@ -48,19 +52,17 @@ describe('rangeWindow', () => {
   it('spans the range plus the one second', () => {
     for (const range of RANGES) {
       const { start, end } = rangeWindow(range, now);
-      expect(Date.parse(end) - Date.parse(start)).toBe(rangeMs(range) + 1000);
+      expect(Date.parse(end) - Date.parse(start)).toBe((durationMs(range) ?? 0) + 1000);
     }
   });
 });
 
 describe('ranges', () => {
-  it('knows its presets', () => {
-    expect(RANGES.every(isRange)).toBe(true);
-    expect(isRange('2h')).toBe(false);
-    expect(isRange('')).toBe(false);
-    expect(isRange(undefined)).toBe(false);
-    expect(isRange('constructor')).toBe(false);
-    expect(isRange(DEFAULT_RANGE)).toBe(true);
+  it('has valid presets, the defaults among them', () => {
+    expect(RANGES.every(isRelative)).toBe(true);
+    expect(RANGES).toContain(DEFAULT_RANGE);
+    expect(RANGES).toContain(CHART_TIME.range);
+    expect(isRelative('constructor')).toBe(false);
   });
 
   it('reads durations from a minute to 400 days', () => {
@@ -71,6 +73,20 @@ describe('ranges', () => {
       expect(durationMs(bad)).toBeNull();
       expect(isRelative(bad)).toBe(false);
     }
+  });
+
+  it('reads bucket and refresh durations, seconds included', () => {
+    expect(spanMs('30s')).toBe(30_000);
+    expect(spanMs('5m')).toBe(300_000);
+    expect(spanMs('1d')).toBe(86_400_000);
+    for (const bad of ['', 'auto', 'off', '0s', '1y', '1.5m', null]) expect(spanMs(bad)).toBeNull();
+  });
+
+  it('puts durations in words', () => {
+    expect(durationWords('1m')).toBe('1 minute');
+    expect(durationWords('30s')).toBe('30 seconds');
+    expect(durationWords('1h', '')).toBe('hour');
+    expect(durationWords('often')).toBe('often');
   });
 
   it('has a label for each', () => {
@@ -116,6 +132,44 @@ describe('absolute ranges', () => {
     expect(
       specLabel({ kind: 'absolute', start: '2024-05-01T12:00:00.000Z', end: '2024-05-02T12:30:00.000Z' }, prefs),
     ).toBe('2024-05-01 14:00:00 → 2024-05-02 14:30:00');
+  });
+});
+
+describe('time in a URL', () => {
+  const parse = (query: string, fallback = DEFAULT_TIME) => timeFromParams(new URLSearchParams(query), fallback);
+  const write = (spec: Parameters<typeof setTimeParams>[1], fallback = DEFAULT_TIME, always = false) => {
+    const params = new URLSearchParams();
+    setTimeParams(params, spec, fallback, always);
+    return params.toString();
+  };
+  const absolute = { kind: 'absolute', start: '2024-05-01T10:00:00.000Z', end: '2024-05-01T10:30:00.000Z' } as const;
+
+  it('round-trips relative and absolute ranges', () => {
+    for (const spec of [{ kind: 'relative', range: '45m' } as const, { kind: 'relative', range: '2w' } as const, absolute]) {
+      expect(parse(write(spec))).toEqual(spec);
+      expect(parse(write(spec, CHART_TIME), CHART_TIME)).toEqual(spec);
+    }
+  });
+
+  it('leaves the page default out unless asked', () => {
+    expect(write(DEFAULT_TIME)).toBe('');
+    expect(write(CHART_TIME, CHART_TIME)).toBe('');
+    expect(write(CHART_TIME, CHART_TIME, true)).toBe('range=1h');
+    expect(write(CHART_TIME)).toBe('range=1h');
+    expect(write(absolute)).toBe('from=2024-05-01T10%3A00%3A00.000Z&to=2024-05-01T10%3A30%3A00.000Z');
+  });
+
+  it('normalises and orders instants', () => {
+    expect(parse('from=2024-05-01T12:30:00%2B02:00&to=2024-05-01T10:00:00Z')).toEqual(absolute);
+  });
+
+  it('falls back for malformed values', () => {
+    expect(parse('range=forever', CHART_TIME)).toEqual(CHART_TIME);
+    expect(parse('range=30s')).toEqual(DEFAULT_TIME);
+    expect(parse('from=yesterday&to=2024-05-01T10:00:00Z&range=6h')).toEqual({ kind: 'relative', range: '6h' });
+    expect(parse('from=2024-05-01T10:00:00Z&range=6h')).toEqual({ kind: 'relative', range: '6h' });
+    expect(parse('from=2024-05-01T10:00:00Z&to=2024-05-01T10:00:00Z')).toEqual(DEFAULT_TIME);
+    expect(parse('from=2024-05-01&to=2024-05-02', CHART_TIME)).toEqual(CHART_TIME);
   });
 });
 

@@ -4,33 +4,42 @@
  */
 import { formatInstant, type Prefs } from './prefs';
 
-/** The preset relative ranges offered in pickers. Any other duration (`45m`, `3d`) works too. */
+/** The preset relative ranges offered by the picker. Any other duration (`45m`, `3d`) works too. */
 export const RANGES = ['5m', '15m', '30m', '1h', '3h', '6h', '12h', '24h', '2d', '7d', '14d', '30d'] as const;
-export type RangeKey = (typeof RANGES)[number];
-export const DEFAULT_RANGE: RangeKey = '15m';
+/** The Search page's range; charts, dashboards and services start on the last hour (`CHART_TIME`). */
+export const DEFAULT_RANGE = '15m';
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^([1-9]\d{0,5})([smhdw])$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const UNIT_WORDS: Record<string, [string, string]> = {
+  s: ['second', 'seconds'],
   m: ['minute', 'minutes'],
   h: ['hour', 'hours'],
   d: ['day', 'days'],
   w: ['week', 'weeks'],
 };
-/** The API's saved searches take relative ranges from one minute to 400 days. */
+/** The API takes relative ranges (saved searches, dashboards) from one minute to 400 days, without seconds. */
 const MIN_RELATIVE_MS = 60_000;
 const MAX_RELATIVE_MS = 400 * 86_400_000;
 
-export function isRange(value: unknown): value is RangeKey {
-  return typeof value === 'string' && (RANGES as readonly string[]).includes(value);
+/** Milliseconds of any duration such as `30s`, `15m` or `7d` (bucket sizes, refresh periods), else null. */
+export function spanMs(value: unknown): number | null {
+  const match = typeof value === 'string' ? DURATION.exec(value) : null;
+  return match ? Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0) : null;
 }
 
-/** Milliseconds of a relative duration such as `15m`, `3h`, `7d`, `2w` (1 minute to 400 days), else null. */
+/** A duration in words: "5 minutes", "1 hour"; the text itself when it is not a duration. */
+export function durationWords(value: string, one = '1'): string {
+  const match = DURATION.exec(value);
+  const words = match ? UNIT_WORDS[match[2] ?? ''] : undefined;
+  if (!match || !words) return value;
+  return match[1] === '1' ? `${one} ${words[0]}`.trim() : `${match[1]} ${words[1]}`;
+}
+
+/** Milliseconds of a relative range such as `15m`, `3h`, `7d`, `2w` (1 minute to 400 days), else null. */
 export function durationMs(value: unknown): number | null {
-  if (typeof value !== 'string') return null;
-  const match = /^([1-9]\d{0,5})([mhdw])$/.exec(value);
-  if (!match) return null;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
-  return ms >= MIN_RELATIVE_MS && ms <= MAX_RELATIVE_MS ? ms : null;
+  const ms = typeof value === 'string' && !value.endsWith('s') ? spanMs(value) : null;
+  return ms !== null && ms >= MIN_RELATIVE_MS && ms <= MAX_RELATIVE_MS ? ms : null;
 }
 
 export function isRelative(value: unknown): value is string {
@@ -39,15 +48,7 @@ export function isRelative(value: unknown): value is string {
 
 /** "Last 15 minutes", "Last hour", "Last 24 hours": for any valid duration. */
 export function rangeLabel(range: string): string {
-  const match = /^(\d+)([mhdw])$/.exec(range);
-  const words = match ? UNIT_WORDS[match[2] ?? ''] : undefined;
-  if (!match || !words) return range;
-  const count = Number(match[1]);
-  return count === 1 ? `Last ${words[0]}` : `Last ${count} ${words[1]}`;
-}
-
-export function rangeMs(range: RangeKey): number {
-  return durationMs(range) ?? 0;
+  return DURATION.test(range) ? `Last ${durationWords(range, '')}` : range;
 }
 
 export interface TimeWindow {
@@ -58,9 +59,12 @@ export interface TimeWindow {
 }
 
 /** What a page asks for: a duration up to now, or fixed instants (ISO 8601 UTC). */
-export type TimeSpec = { kind: 'relative'; range: string } | { kind: 'absolute'; start: string; end: string };
+export type TimeSpec = RelativeSpec | { kind: 'absolute'; start: string; end: string };
+export type RelativeSpec = { kind: 'relative'; range: string };
 
 export const DEFAULT_TIME: TimeSpec = { kind: 'relative', range: DEFAULT_RANGE };
+/** Where charts, dashboards and the services page start. */
+export const CHART_TIME: RelativeSpec = { kind: 'relative', range: '1h' };
 
 /**
  * The window a relative range covers at `now`. The end is one second past now (the API's end is
@@ -91,6 +95,29 @@ export function absoluteSpec(start: string, end: string): TimeSpec | null {
   const b = normaliseInstant(end);
   if (a === null || b === null || a === b) return null;
   return a < b ? { kind: 'absolute', start: a, end: b } : { kind: 'absolute', start: b, end: a };
+}
+
+/**
+ * The time a page's URL gives: `from`/`to` (two instants, an absolute range) or `range` (a relative one).
+ * Anything missing or malformed gives `fallback`.
+ */
+export function timeFromParams(params: URLSearchParams, fallback: TimeSpec = DEFAULT_TIME): TimeSpec {
+  const from = params.get('from');
+  const to = params.get('to');
+  const absolute = from !== null && to !== null ? absoluteSpec(from, to) : null;
+  if (absolute) return absolute;
+  const range = params.get('range');
+  return isRelative(range) ? { kind: 'relative', range } : fallback;
+}
+
+/** Writes a time into a page's URL; a relative range equal to `fallback`'s is left out, unless `always`. */
+export function setTimeParams(params: URLSearchParams, spec: TimeSpec, fallback: TimeSpec = DEFAULT_TIME, always = false): void {
+  if (spec.kind === 'absolute') {
+    params.set('from', spec.start);
+    params.set('to', spec.end);
+  } else if (always || fallback.kind !== 'relative' || spec.range !== fallback.range) {
+    params.set('range', spec.range);
+  }
 }
 
 /**

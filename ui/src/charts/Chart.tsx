@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatInstant } from '../prefs';
 import { usePrefs } from '../prefsContext';
+import { zoomSpec, type TimeSpec } from '../time';
 import { axisTimes, formatValue, hasLonePoints, stack, type PlotData } from './series';
 
 // Series colours picked to read on both the light and the dark panel (contrast ≥ 3:1 against each).
@@ -76,8 +77,8 @@ export interface ChartProps {
   display: 'line' | 'bar';
   /** Formats values on the axis, legend and tooltip. */
   format?: (value: number | null) => string;
-  /** Called with a range selected by dragging across the chart (Unix seconds). */
-  onZoom?: (start: number, end: number) => void;
+  /** Called with the absolute range selected by dragging across the chart. */
+  onZoom?: (spec: TimeSpec) => void;
   legend?: 'full' | 'compact' | 'none';
   /** Bars stack (the default); unstacked, later series are drawn over earlier ones. */
   stacked?: boolean;
@@ -185,7 +186,7 @@ export function Chart({ data, display, format = formatValue, onZoom, legend = 'f
             const start = u.posToVal(u.select.left, 'x');
             const end = u.posToVal(u.select.left + u.select.width, 'x');
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            if (end > start) zoom(start, end);
+            if (end > start) zoom(zoomSpec(start * 1000, end * 1000));
           },
         ],
       },

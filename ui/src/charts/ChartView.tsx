@@ -4,7 +4,8 @@ import { ApiError } from '../api';
 import { chartsApi, metricsApi, type ChartAnswer, type ChartDef, type MetricRequest, type SeriesRequest } from '../chartsApi';
 import { ErrorMessage, Loading } from '../components';
 import { Chart } from './Chart';
-import { chartProblem, defaultTitle, seriesLabel, toSeriesRequest, type TimeWindow } from './chartState';
+import type { TimeSpec, TimeWindow } from '../time';
+import { chartProblem, defaultTitle, seriesLabel, toSeriesRequest } from './chartState';
 import { NumberTile } from './NumberTile';
 import { chartUnit, isMetricChart, joinMetricAnswers, metricErrorField, toMetricRequests, unitFormat } from './metricState';
 import { useMetricNames } from './MetricSeriesFields';
@@ -76,7 +77,7 @@ export function useChartData(chart: ChartDef, window: TimeWindow, reload = 0): C
 export interface ChartViewProps {
   chart: ChartDef;
   data: ChartData;
-  onZoom?: (start: number, end: number) => void;
+  onZoom?: (spec: TimeSpec) => void;
   legend?: 'full' | 'compact' | 'none';
   /** Where an error goes: shown here (default), or left to the caller (the explorer's form). */
   showErrors?: boolean;

@@ -6,16 +6,20 @@ import {
   defaultTitle,
   explorerLink,
   explorerParams,
-  isRange,
+  granularityLabel,
+  isGranularity,
   parseExplorer,
   parseFieldList,
-  rangeLabel,
-  timeWindow,
+  rangeToSave,
+  refreshLabel,
+  refreshMs,
   toSeriesRequest,
   boardViewParams,
   parseBoardView,
+  type BoardView,
   type ExplorerState,
 } from './chartState';
+import { zoomSpec } from '../time';
 
 const state: ExplorerState = {
   chart: {
@@ -59,12 +63,23 @@ describe('explorer state in the URL', () => {
     expect(parseExplorer(explorerParams(zoomed))).toEqual(zoomed);
   });
 
+  it('round-trips a range dragged on a chart, and any typed duration', () => {
+    const dragged: ExplorerState = { ...state, time: zoomSpec(1714557600400, 1714559400100) };
+    expect(parseExplorer(explorerParams(dragged))).toEqual(dragged);
+    const typed: ExplorerState = { ...state, time: { kind: 'relative', range: '45m' } };
+    expect(parseExplorer(explorerParams(typed))).toEqual(typed);
+  });
+
   it('falls back to defaults for malformed values', () => {
     const parsed = parseExplorer(
       new URLSearchParams('source=abc&agg=drop&display=pie&gran=often&range=forever&from=yesterday&to=x'),
     );
     expect(parsed.chart).toEqual(DEFAULT_CHART);
     expect(parsed.time).toEqual({ kind: 'relative', range: '1h' });
+    // A half or empty absolute range gives way to the relative one.
+    expect(parseExplorer(new URLSearchParams('from=2024-05-01T10:00:00Z&range=6h')).time).toEqual({ kind: 'relative', range: '6h' });
+    const empty = 'from=2024-05-01T10:00:00Z&to=2024-05-01T10:00:00.000Z';
+    expect(parseExplorer(new URLSearchParams(empty)).time).toEqual({ kind: 'relative', range: '1h' });
   });
 
   it('gives an aggregation that needs a field an empty one', () => {
@@ -78,23 +93,19 @@ describe('explorer state in the URL', () => {
   });
 });
 
-describe('ranges and windows', () => {
-  it('accepts the schema range durations', () => {
-    expect(isRange('15m')).toBe(true);
-    expect(isRange('30d')).toBe(true);
-    expect(isRange('30s')).toBe(false);
-    expect(isRange('500d')).toBe(false);
-    expect(isRange('1y')).toBe(false);
+describe('durations', () => {
+  it('accepts bucket sizes with seconds', () => {
+    expect(isGranularity('auto')).toBe(true);
+    expect(isGranularity('30s')).toBe(true);
+    expect(isGranularity('often')).toBe(false);
+    expect(granularityLabel('1m')).toBe('1 minute');
+    expect(granularityLabel('auto')).toBe('Auto');
   });
 
-  it('labels ranges', () => {
-    expect(rangeLabel('1h')).toBe('Last hour');
-    expect(rangeLabel('24h')).toBe('Last 24 hours');
-  });
-
-  it('ends a relative window a second after now, in whole seconds', () => {
-    const window = timeWindow({ kind: 'relative', range: '15m' }, new Date('2024-05-01T12:00:00.400Z'));
-    expect(window).toEqual({ start: '2024-05-01T11:45:00.000Z', end: '2024-05-01T12:00:01.000Z' });
+  it('refreshes on a period, or not at all', () => {
+    expect(refreshMs('30s')).toBe(30_000);
+    expect(refreshMs('off')).toBeNull();
+    expect(refreshLabel('1m')).toBe('Every 1 minute');
   });
 });
 
@@ -161,10 +172,26 @@ describe('dashboard view in the URL', () => {
     });
   });
 
-  it('round-trips the URL', () => {
-    const view = { time: { kind: 'absolute' as const, start: '2024-05-01T10:00:00.000Z', end: '2024-05-01T10:30:00.000Z' }, refresh: '30s' };
+  it('round-trips the URL, absolute ranges included', () => {
+    const view: BoardView = { time: { kind: 'absolute', start: '2024-05-01T10:00:00.000Z', end: '2024-05-01T10:30:00.000Z' }, refresh: '30s' };
     expect(parseBoardView(boardViewParams(view), saved)).toEqual(view);
-    const relative = { time: { kind: 'relative' as const, range: '7d' }, refresh: 'off' };
-    expect(parseBoardView(boardViewParams(relative), saved)).toEqual(relative);
+    const dragged: BoardView = { time: zoomSpec(1714557600400, 1714559400100), refresh: 'off' };
+    expect(parseBoardView(boardViewParams(dragged), saved)).toEqual(dragged);
+    for (const range of ['7d', '1h', '45m']) {
+      const relative: BoardView = { time: { kind: 'relative', range }, refresh: 'off' };
+      expect(parseBoardView(boardViewParams(relative), saved)).toEqual(relative);
+    }
+  });
+
+  it('falls back to the saved defaults for malformed values', () => {
+    const params = new URLSearchParams('range=forever&refresh=2s&from=x&to=2024-05-01T10:00:00Z');
+    expect(parseBoardView(params, saved)).toEqual({ time: { kind: 'relative', range: '6h' }, refresh: '1m' });
+    expect(parseBoardView(new URLSearchParams(), { time_range: 'bad', refresh: 'off' }).time).toEqual({ kind: 'relative', range: '1h' });
+  });
+
+  it('saves relative ranges only: an absolute one keeps the saved default', () => {
+    expect(rangeToSave({ kind: 'relative', range: '24h' }, '6h')).toBe('24h');
+    expect(rangeToSave({ kind: 'absolute', start: '2024-05-01T10:00:00.000Z', end: '2024-05-01T11:00:00.000Z' }, '6h')).toBe('6h');
+    expect(rangeToSave({ kind: 'absolute', start: '2024-05-01T10:00:00.000Z', end: '2024-05-01T11:00:00.000Z' }, null)).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What the chart explorer shows, kept in the URL so a chart can be shared and reloaded:
  * `/charts?source=2&agg=count&group=ServiceName&display=bar&range=1h`. A second series uses `agg2`,
- * `field2`, `where2`, `lang2`, and so on. A zoomed-in window is `from`/`to` (ISO 8601) instead of `range`.
+ * `field2`, `where2`, `lang2`, and so on. An absolute range (typed, or dragged on the chart) is `from`/`to`
+ * (ISO 8601) instead of `range`, as on every page with a time picker (see ../time.ts).
  * A metric series adds its kind, `mkind=histogram`, and names its metric in `field`:
  * `/charts?source=4&agg=p95&field=http.server.duration&mkind=histogram&group=service.name`.
  */
@@ -15,13 +16,12 @@ import {
   type SeriesDef,
   type SeriesRequest,
 } from '../chartsApi';
+import { CHART_TIME, durationWords, isRelative, setTimeParams, spanMs, timeFromParams, type RelativeSpec, type TimeSpec, type TimeWindow } from '../time';
 import { fitAggregation, isMetricKind, metricSeriesProblem } from './metricState';
 
 export const MAX_SERIES = 10;
 export const MAX_GROUP_BY = 5;
 
-export const RANGES = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
-export const DEFAULT_RANGE = '1h';
 export const GRANULARITIES = ['auto', '1m', '5m', '15m', '1h', '1d'] as const;
 export const REFRESHES = ['off', '30s', '1m', '5m'] as const;
 
@@ -30,11 +30,9 @@ export interface ChartConfig extends ChartDef {
   display: ChartDisplay;
 }
 
-export type TimeSelection = { kind: 'relative'; range: string } | { kind: 'absolute'; start: string; end: string };
-
 export interface ExplorerState {
   chart: ChartConfig;
-  time: TimeSelection;
+  time: TimeSpec;
 }
 
 export const DEFAULT_SERIES: SeriesDef = { aggregation: 'count', field: null, where: '', where_language: 'lucene' };
@@ -47,66 +45,16 @@ export const DEFAULT_CHART: ChartConfig = {
   granularity: 'auto',
 };
 
-const DURATION = /^([1-9]\d{0,5})([smhdw])$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const UNIT_WORDS: Record<string, [string, string]> = {
-  s: ['second', 'seconds'],
-  m: ['minute', 'minutes'],
-  h: ['hour', 'hours'],
-  d: ['day', 'days'],
-  w: ['week', 'weeks'],
-};
-
-/** Milliseconds of a duration such as 15m or 7d; null when it is not one. */
-export function durationMs(text: string): number | null {
-  const match = DURATION.exec(text);
-  if (!match) return null;
-  return Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
-}
-
-/** A relative range the dashboard schema accepts: 1 minute to 400 days, in m/h/d/w. */
-export function isRange(text: string): boolean {
-  const ms = durationMs(text);
-  return ms !== null && !text.endsWith('s') && ms >= 60_000 && ms <= 400 * 86_400_000;
-}
-
-export function rangeLabel(range: string): string {
-  const match = DURATION.exec(range);
-  if (!match) return range;
-  const count = Number(match[1]);
-  const [one, many] = UNIT_WORDS[match[2] ?? ''] ?? ['', ''];
-  return count === 1 ? `Last ${one}` : `Last ${count} ${many}`;
-}
-
 export function isGranularity(text: string): boolean {
-  return text === 'auto' || durationMs(text) !== null;
+  return text === 'auto' || spanMs(text) !== null;
 }
 
 export function granularityLabel(granularity: string): string {
-  if (granularity === 'auto') return 'Auto';
-  const match = DURATION.exec(granularity);
-  if (!match) return granularity;
-  const [one, many] = UNIT_WORDS[match[2] ?? ''] ?? ['', ''];
-  return `${match[1]} ${Number(match[1]) === 1 ? one : many}`;
+  return granularity === 'auto' ? 'Auto' : durationWords(granularity);
 }
 
 export function refreshLabel(refresh: string): string {
   return refresh === 'off' ? 'Off' : `Every ${granularityLabel(refresh)}`;
-}
-
-export interface TimeWindow {
-  /** ISO 8601 UTC, inclusive. */
-  start: string;
-  /** ISO 8601 UTC, exclusive. */
-  end: string;
-}
-
-/** The window a selection covers at `now`: a relative one ends a second past now, in whole seconds. */
-export function timeWindow(time: TimeSelection, now: Date = new Date()): TimeWindow {
-  if (time.kind === 'absolute') return { start: time.start, end: time.end };
-  const endMs = Math.floor(now.getTime() / 1000) * 1000 + 1000;
-  const startMs = endMs - 1000 - (durationMs(time.range) ?? 3_600_000);
-  return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
 }
 
 function positiveInt(value: string | null): number | null {
@@ -125,10 +73,6 @@ function isMetricAggregation(value: string | null): value is Aggregation {
 
 function isDisplay(value: string | null): value is ChartDisplay {
   return value !== null && (DISPLAYS as readonly string[]).includes(value);
-}
-
-function isInstant(value: string | null): value is string {
-  return value !== null && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 function suffix(index: number): string {
@@ -169,13 +113,6 @@ export function parseExplorer(params: URLSearchParams): ExplorerState {
   }
   const display = params.get('display');
   const granularity = params.get('gran') ?? 'auto';
-  const range = params.get('range') ?? DEFAULT_RANGE;
-  const from = params.get('from');
-  const to = params.get('to');
-  const time: TimeSelection =
-    isInstant(from) && isInstant(to) && Date.parse(from) < Date.parse(to)
-      ? { kind: 'absolute', start: from, end: to }
-      : { kind: 'relative', range: isRange(range) ? range : DEFAULT_RANGE };
   return {
     chart: {
       display: isDisplay(display) ? display : 'line',
@@ -187,7 +124,7 @@ export function parseExplorer(params: URLSearchParams): ExplorerState {
         .slice(0, MAX_GROUP_BY),
       granularity: isGranularity(granularity) ? granularity : 'auto',
     },
-    time,
+    time: timeFromParams(params, CHART_TIME),
   };
 }
 
@@ -207,17 +144,12 @@ export function explorerParams(state: ExplorerState): URLSearchParams {
   chart.group_by.forEach((g) => params.append('group', g));
   if (chart.granularity !== 'auto') params.set('gran', chart.granularity);
   if (chart.display !== 'line') params.set('display', chart.display);
-  if (time.kind === 'absolute') {
-    params.set('from', time.start);
-    params.set('to', time.end);
-  } else if (time.range !== DEFAULT_RANGE) {
-    params.set('range', time.range);
-  }
+  setTimeParams(params, time, CHART_TIME);
   return params;
 }
 
 /** The explorer URL (path and query) that opens a chart. */
-export function explorerLink(chart: ChartConfig, time: TimeSelection): string {
+export function explorerLink(chart: ChartConfig, time: TimeSpec): string {
   const query = explorerParams({ chart, time }).toString();
   return query ? `/charts?${query}` : '/charts';
 }
@@ -315,9 +247,13 @@ export function toSeriesRequest(chart: ChartDef, window: TimeWindow): SeriesRequ
   };
 }
 
-/** A dashboard's time range and auto refresh as the URL gives them (`?range=6h&refresh=1m`, or `from`/`to`). */
+/**
+ * A dashboard's time range and auto refresh as the URL gives them: `?range=6h&refresh=1m`, or an absolute
+ * range as `from`/`to` (which the URL can hold but the dashboard cannot save: its schema keeps relative
+ * ranges only).
+ */
 export interface BoardView {
-  time: TimeSelection;
+  time: TimeSpec;
   refresh: string;
 }
 
@@ -325,29 +261,35 @@ export function isRefresh(text: string): boolean {
   return (REFRESHES as readonly string[]).includes(text);
 }
 
+/** Milliseconds between auto refreshes; null when off. */
+export function refreshMs(refresh: string): number | null {
+  return refresh === 'off' ? null : spanMs(refresh);
+}
+
+/** The time a dashboard opens on: its saved relative range, else the last hour. */
+export function savedTime(saved: { time_range: string | null }): RelativeSpec {
+  return isRelative(saved.time_range) ? { kind: 'relative', range: saved.time_range } : CHART_TIME;
+}
+
 /** The view in the URL, else the dashboard's saved defaults, else the last hour without refresh. */
 export function parseBoardView(params: URLSearchParams, saved: { time_range: string | null; refresh: string }): BoardView {
-  const from = params.get('from');
-  const to = params.get('to');
-  const range = params.get('range');
   const refresh = params.get('refresh');
-  const savedRange = saved.time_range !== null && isRange(saved.time_range) ? saved.time_range : DEFAULT_RANGE;
-  const time: TimeSelection =
-    isInstant(from) && isInstant(to) && Date.parse(from) < Date.parse(to)
-      ? { kind: 'absolute', start: from, end: to }
-      : { kind: 'relative', range: range !== null && isRange(range) ? range : savedRange };
   const savedRefresh = isRefresh(saved.refresh) ? saved.refresh : 'off';
-  return { time, refresh: refresh !== null && isRefresh(refresh) ? refresh : savedRefresh };
+  return {
+    time: timeFromParams(params, savedTime(saved)),
+    refresh: refresh !== null && isRefresh(refresh) ? refresh : savedRefresh,
+  };
 }
 
 export function boardViewParams(view: BoardView): URLSearchParams {
   const params = new URLSearchParams();
-  if (view.time.kind === 'absolute') {
-    params.set('from', view.time.start);
-    params.set('to', view.time.end);
-  } else {
-    params.set('range', view.time.range);
-  }
+  // The range is always written: the saved default it would fall back to may change.
+  setTimeParams(params, view.time, CHART_TIME, true);
   params.set('refresh', view.refresh);
   return params;
+}
+
+/** The relative range to save as a dashboard's default: the shown one, or (absolute shown) the saved one. */
+export function rangeToSave(time: TimeSpec, saved: string | null): string | null {
+  return time.kind === 'relative' ? time.range : saved;
 }

@@ -1,6 +1,6 @@
 /** The Services page's requests and rows: per service, requests, errors and latency from the spans. */
 import type { ChartAnswer, SeriesRequest } from '../chartsApi';
-import type { TimeWindow } from './chartState';
+import type { TimeWindow } from '../time';
 
 export type SpanScope = 'entry' | 'all';
 

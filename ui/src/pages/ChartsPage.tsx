@@ -1,26 +1,25 @@
 /** The chart explorer: build a chart over any log, trace, metric or session source, share it by URL, save it to a dashboard. */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
 import { ChartForm, CHARTABLE_KINDS, fitSource, formShowsError } from '../charts/ChartForm';
 import {
   cleanChart,
-  DEFAULT_RANGE,
   defaultTitle,
   explorerParams,
   parseExplorer,
-  timeWindow,
+  rangeToSave,
   type ChartConfig,
   type ExplorerState,
-  type TimeSelection,
 } from '../charts/chartState';
 import { ChartView, useChartData } from '../charts/ChartView';
 import { Dialog } from '../charts/Dialog';
 import { placeNewTile, newTileId } from '../charts/gridLayout';
-import { TimePicker, zoomTo } from '../charts/TimePicker';
 import { useSources } from '../charts/useSources';
 import { chartsApi, dashboardBody, type ChartDef, type Dashboard } from '../chartsApi';
 import { ErrorMessage, Loading } from '../components';
+import { TimePicker } from '../search/TimePicker';
+import { specWindow, type TimeSpec } from '../time';
 import { useSession } from '../session';
 import type { Source } from '../types';
 import '../styles/charts.css';
@@ -64,15 +63,13 @@ function Explorer({ sources }: { sources: Source[] }) {
   const [run, setRun] = useState(0);
   const [saving, setSaving] = useState(false);
   const canSave = useSession().me.team.role !== 'viewer';
-  const lastRange = useRef(state.time.kind === 'relative' ? state.time.range : DEFAULT_RANGE);
-  if (state.time.kind === 'relative') lastRange.current = state.time.range;
 
   // The form follows the URL (back/forward, a shared link).
   const appliedKey = JSON.stringify(applied);
   useEffect(() => setDraft(JSON.parse(appliedKey) as ChartConfig), [appliedKey]);
 
   // A relative window is computed when the chart is asked for, and again on Run.
-  const window = useMemo(() => timeWindow(state.time), [state.time, run]);
+  const window = useMemo(() => specWindow(state.time), [state.time, run]);
   const data = useChartData(applied, window, run);
 
   const commit = useCallback(
@@ -94,14 +91,14 @@ function Explorer({ sources }: { sources: Source[] }) {
     if (draft.display !== 'markdown') commit({ chart: { ...draft, display: draft.display } });
   }
 
-  const setTime = (time: TimeSelection) => commit({ time });
+  const setTime = (time: TimeSpec) => commit({ time });
   const error = data.kind === 'error' ? data.error : null;
   const errorInForm = formShowsError(error, draft.series.length);
 
   return (
     <>
       <div className="chart-toolbar">
-        <TimePicker time={state.time} fallback={lastRange.current} onChange={setTime} />
+        <TimePicker value={state.time} onChange={setTime} />
         <button type="button" className="secondary" onClick={() => setRun((n) => n + 1)}>
           Refresh
         </button>
@@ -125,7 +122,7 @@ function Explorer({ sources }: { sources: Source[] }) {
           chart={applied}
           data={data}
           showErrors={!errorInForm}
-          onZoom={(start, end) => setTime(zoomTo(start, end))}
+          onZoom={setTime}
         />
       </div>
       {applied.display !== 'number' && applied.display !== 'table' && (
@@ -141,7 +138,7 @@ const NEW = 'new';
 type Boards = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; boards: Dashboard[] };
 
 /** Save the chart as a tile of an existing dashboard or of a new one, then open that dashboard. */
-function SaveDialog({ chart, time, onClose }: { chart: ChartConfig; time: TimeSelection; onClose: () => void }) {
+function SaveDialog({ chart, time, onClose }: { chart: ChartConfig; time: TimeSpec; onClose: () => void }) {
   const navigate = useNavigate();
   const [boards, setBoards] = useState<Boards>({ kind: 'loading' });
   const [target, setTarget] = useState<string>(NEW);
@@ -175,7 +172,7 @@ function SaveDialog({ chart, time, onClose }: { chart: ChartConfig; time: TimeSe
         board = await chartsApi.createDashboard({
           name: name.trim(),
           tags: [],
-          time_range: time.kind === 'relative' ? time.range : null,
+          time_range: rangeToSave(time, null),
           refresh: 'off',
           tiles: [{ id: newTileId([]), ...place, title: title.trim(), chart: saved }],
         });
@@ -231,6 +228,11 @@ function SaveDialog({ chart, time, onClose }: { chart: ChartConfig; time: TimeSe
                 autoFocus
               />
             </label>
+          )}
+          {target === NEW && time.kind === 'absolute' && (
+            <p className="muted small-print">
+              Dashboards keep relative ranges only: the new one opens on the last hour.
+            </p>
           )}
           {error && <ErrorMessage message={error.message} />}
           <div className="chart-dialog-actions">

@@ -14,23 +14,23 @@ import {
   cleanChart,
   DEFAULT_CHART,
   defaultTitle,
-  durationMs,
   explorerLink,
   parseBoardView,
+  rangeToSave,
   REFRESHES,
   refreshLabel,
-  timeWindow,
+  refreshMs,
+  savedTime,
   type BoardView,
-  type TimeSelection,
-  type TimeWindow,
 } from '../charts/chartState';
 import { ChartView, useChartData } from '../charts/ChartView';
 import { Dialog } from '../charts/Dialog';
 import { applyLayout, GRID_COLUMNS, newTileId, placeNewTile, ROW_HEIGHT, samePlaces, tilesToLayout } from '../charts/gridLayout';
-import { TimePicker, zoomTo } from '../charts/TimePicker';
 import { useSources } from '../charts/useSources';
 import { chartsApi, dashboardBody, type ChartDef, type Dashboard, type Tile } from '../chartsApi';
 import { ErrorMessage, Loading } from '../components';
+import { TimePicker } from '../search/TimePicker';
+import { rangeLabel, specWindow, type TimeSpec, type TimeWindow } from '../time';
 import { useSession } from '../session';
 import type { Source } from '../types';
 import '../styles/charts.css';
@@ -99,7 +99,7 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
   const [saveError, setSaveError] = useState<string | null>(null);
   const { width, containerRef, mounted } = useContainerWidth();
 
-  const window = useMemo(() => timeWindow(view.time), [view.time, tick]);
+  const window = useMemo(() => specWindow(view.time), [view.time, tick]);
   const shown = editing ? tiles : saved.tiles;
   const dirty =
     editing &&
@@ -110,7 +110,8 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
 
   // Auto refresh, skipped while the tab is hidden (nobody is looking).
   useEffect(() => {
-    const every = view.refresh === 'off' ? null : durationMs(view.refresh);
+    // An absolute range shows fixed data: there is nothing new to fetch.
+    const every = refreshMs(view.refresh);
     if (!every || view.time.kind === 'absolute') return;
     const timer = setInterval(() => {
       if (!document.hidden) setTick((n) => n + 1);
@@ -130,7 +131,7 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
     (change: Partial<BoardView>) => setParams(boardViewParams({ ...view, ...change }), { replace: false }),
     [setParams, view],
   );
-  const zoom = useCallback((start: number, end: number) => setView({ time: zoomTo(start, end) }), [setView]);
+  const setTime = useCallback((time: TimeSpec) => setView({ time }), [setView]);
 
   function startEditing() {
     setTiles(saved.tiles);
@@ -149,7 +150,7 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
           ...saved,
           name: name.trim() || saved.name,
           tiles,
-          time_range: view.time.kind === 'relative' ? view.time.range : saved.time_range,
+          time_range: rangeToSave(view.time, saved.time_range),
           refresh: view.refresh,
         }),
       );
@@ -181,6 +182,10 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
   }
 
   const layout = useMemo(() => tilesToLayout(shown), [shown]);
+  // The dashboard schema keeps relative ranges only: an absolute one lives in the URL alone.
+  const absoluteNote = `An absolute range is not saved: the dashboard keeps opening on the ${rangeLabel(
+    savedTime(saved).range,
+  ).toLowerCase()}.`;
   const sourceList = sources.kind === 'ready' ? sources.sources : [];
 
   return (
@@ -198,14 +203,15 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
           <h1>{saved.name}</h1>
         )}
         <span className="chart-toolbar-gap" />
-        <TimePicker
-          time={view.time}
-          fallback={saved.time_range ?? '1h'}
-          onChange={(time: TimeSelection) => setView({ time })}
-        />
+        <TimePicker value={view.time} onChange={setTime} absoluteNote={editing ? absoluteNote : undefined} />
         <label className="dash-refresh">
           <span className="muted">Auto refresh</span>
-          <select aria-label="Auto refresh" value={view.refresh} onChange={(e) => setView({ refresh: e.target.value })}>
+          <select
+            aria-label="Auto refresh"
+            value={view.refresh}
+            onChange={(e) => setView({ refresh: e.target.value })}
+            title={view.time.kind === 'absolute' ? 'Paused: an absolute range shows fixed data.' : undefined}
+          >
             {REFRESHES.map((r) => (
               <option key={r} value={r}>
                 {refreshLabel(r)}
@@ -240,8 +246,9 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
       {saveError && <ErrorMessage message={saveError} />}
       {editing && (
         <p className="muted small-print dash-hint">
-          Drag a tile by its title to move it, and by its lower right corner to resize it. Save keeps the layout and
-          this time range and refresh as the dashboard's defaults.
+          Drag a tile by its title to move it, and by its lower right corner to resize it. Save keeps the layout and{' '}
+          {view.time.kind === 'relative' ? 'this time range and refresh' : 'this auto refresh'} as the dashboard's
+          defaults.{view.time.kind === 'absolute' && <> {absoluteNote}</>}
         </p>
       )}
       <div ref={containerRef} className={`dash-grid-wrap${editing ? ' dash-editing' : ''}`}>
@@ -283,7 +290,7 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
                     tick={tick}
                     editing={editing}
                     time={view.time}
-                    onZoom={zoom}
+                    onZoom={setTime}
                     onEdit={() => setEditor({ mode: 'edit', tile })}
                     onDelete={() => setTiles((current) => current.filter((t) => t.id !== tile.id))}
                   />
@@ -320,8 +327,8 @@ function TileView({
   window: TimeWindow;
   tick: number;
   editing: boolean;
-  time: TimeSelection;
-  onZoom: (start: number, end: number) => void;
+  time: TimeSpec;
+  onZoom: (time: TimeSpec) => void;
   onEdit: () => void;
   onDelete: () => void;
 }) {
@@ -376,7 +383,7 @@ function TileChart({
   chart: ChartDef;
   window: TimeWindow;
   tick: number;
-  onZoom?: (start: number, end: number) => void;
+  onZoom?: (time: TimeSpec) => void;
   title: string;
 }) {
   const data = useChartData(chart, window, tick);

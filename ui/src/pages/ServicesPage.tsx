@@ -6,7 +6,6 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
 import { Chart } from '../charts/Chart';
-import { DEFAULT_RANGE, isRange, timeWindow, type TimeSelection, type TimeWindow } from '../charts/chartState';
 import { percentOf, formatMs, formatPercent, formatValue, type PlotData } from '../charts/series';
 import {
   ERRORS,
@@ -19,10 +18,11 @@ import {
   type ServiceRow,
   type SpanScope,
 } from '../charts/services';
-import { TimePicker, zoomTo } from '../charts/TimePicker';
 import { useSources } from '../charts/useSources';
 import { chartsApi, type ChartAnswer, type SeriesRequest } from '../chartsApi';
 import { ErrorMessage, Loading } from '../components';
+import { TimePicker } from '../search/TimePicker';
+import { CHART_TIME, setTimeParams, specWindow, timeFromParams, type TimeSpec, type TimeWindow } from '../time';
 import type { Source } from '../types';
 import '../styles/charts.css';
 
@@ -52,22 +52,16 @@ interface View {
   source: number | null;
   service: string | null;
   scope: SpanScope;
-  time: TimeSelection;
+  time: TimeSpec;
 }
 
 function parseView(params: URLSearchParams): View {
-  const range = params.get('range') ?? DEFAULT_RANGE;
-  const from = params.get('from');
-  const to = params.get('to');
   const source = Number(params.get('source'));
   return {
     source: Number.isInteger(source) && source > 0 ? source : null,
     service: params.get('service'),
     scope: params.get('spans') === 'all' ? 'all' : 'entry',
-    time:
-      from && to && !Number.isNaN(Date.parse(from)) && Date.parse(from) < Date.parse(to)
-        ? { kind: 'absolute', start: from, end: to }
-        : { kind: 'relative', range: isRange(range) ? range : DEFAULT_RANGE },
+    time: timeFromParams(params, CHART_TIME),
   };
 }
 
@@ -76,12 +70,7 @@ function viewParams(view: View): URLSearchParams {
   if (view.source !== null) params.set('source', String(view.source));
   if (view.service !== null) params.set('service', view.service);
   if (view.scope === 'all') params.set('spans', 'all');
-  if (view.time.kind === 'absolute') {
-    params.set('from', view.time.start);
-    params.set('to', view.time.end);
-  } else if (view.time.range !== DEFAULT_RANGE) {
-    params.set('range', view.time.range);
-  }
+  setTimeParams(params, view.time, CHART_TIME);
   return params;
 }
 
@@ -124,7 +113,7 @@ function Services({ sources }: { sources: Source[] }) {
   const view = useMemo(() => parseView(params), [params]);
   const source = sources.find((s) => s.id === view.source) ?? sources[0];
   const [tick, setTick] = useState(0);
-  const window = useMemo(() => timeWindow(view.time), [view.time, tick]);
+  const window = useMemo(() => specWindow(view.time), [view.time, tick]);
   const set = (change: Partial<View>) => setParams(viewParams({ ...view, ...change }));
   const sourceId = source?.id ?? 0;
 
@@ -160,7 +149,7 @@ function Services({ sources }: { sources: Source[] }) {
           <option value="entry">Server and consumer spans</option>
           <option value="all">All spans</option>
         </select>
-        <TimePicker time={view.time} fallback={DEFAULT_RANGE} onChange={(time) => set({ time })} />
+        <TimePicker value={view.time} onChange={(time) => set({ time })} />
         <button type="button" className="secondary" onClick={() => setTick((n) => n + 1)}>
           Refresh
         </button>
@@ -179,7 +168,7 @@ function Services({ sources }: { sources: Source[] }) {
           window={window}
           scope={view.scope}
           service={view.service}
-          onZoom={(start, end) => set({ time: zoomTo(start, end) })}
+          onZoom={(time) => set({ time })}
         />
       )}
     </>
@@ -340,7 +329,7 @@ function ServiceDetail({
   window: TimeWindow;
   scope: SpanScope;
   service: string;
-  onZoom: (start: number, end: number) => void;
+  onZoom: (time: TimeSpec) => void;
 }) {
   const body = useMemo(() => serviceRequest(sourceId, window, scope, service), [sourceId, window, scope, service]);
   const operationsBody = useMemo(

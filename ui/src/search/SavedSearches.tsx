@@ -2,10 +2,11 @@
  * Saved searches (the team's, `/api/team/saved-searches`): open, save, save as, rename, delete; and
  * Share, which hands out the page's URL: it holds the whole search, so the link is the share.
  */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { CopyButton } from '../components';
 import { searchApi, type SavedSearch, type SavedSearchInput } from '../searchApi';
 import type { SearchState } from '../searchState';
+import { usePopoverOf } from '../ui/usePopover';
 
 interface Props {
   state: SearchState;
@@ -17,7 +18,7 @@ interface Props {
   onSaved: (saved: SavedSearch | null) => void;
 }
 
-type Dialog = null | 'list' | 'save-as' | 'rename' | 'share';
+type Dialog = 'list' | 'save-as' | 'rename' | 'share';
 
 /** Whether the page still shows what `saved` holds. */
 export function matchesSaved(saved: SavedSearch, current: Omit<SavedSearchInput, 'name'>): boolean {
@@ -33,11 +34,10 @@ export function matchesSaved(saved: SavedSearch, current: Omit<SavedSearchInput,
 export function SavedSearches({ state, current, onOpen, onSaved }: Props) {
   const [list, setList] = useState<SavedSearch[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<Dialog>(null);
+  const { open: dialog, setOpen: setDialog, ref: wrap } = usePopoverOf<Dialog>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const wrap = useRef<HTMLDivElement>(null);
 
   const load = useCallback(() => {
     searchApi.savedSearches().then(
@@ -49,20 +49,6 @@ export function SavedSearches({ state, current, onOpen, onSaved }: Props) {
     );
   }, []);
   useEffect(load, [load]);
-
-  useEffect(() => {
-    if (dialog === null) return;
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && setDialog(null);
-    const onDown = (event: MouseEvent) => {
-      if (wrap.current && !wrap.current.contains(event.target as Node)) setDialog(null);
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onDown);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onDown);
-    };
-  }, [dialog]);
 
   const open = state.saved !== null ? (list?.find((s) => s.id === state.saved) ?? null) : null;
   const modified = open !== null && !matchesSaved(open, current);

@@ -1,6 +1,7 @@
 /** The search language at a glance, next to the query box; clicking an example puts it in the box. */
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import type { Language } from '../searchState';
+import { useDismiss } from '../ui/usePopover';
 
 const LUCENE: [string, string][] = [
   ['timeout', 'the body has the whole word, any case; several words: all of them'],
@@ -30,22 +31,19 @@ interface Props {
 }
 
 export function SyntaxHelp({ language, onExample, onClose }: Props) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const onKey = (event: globalThis.KeyboardEvent) => event.key === 'Escape' && onClose();
-    const onDown = (event: MouseEvent) => {
-      if (ref.current && !ref.current.parentElement?.contains(event.target as Node)) onClose();
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onDown);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onDown);
-    };
-  }, [onClose]);
+  // The area kept open is the help's wrapper, which holds the button that toggles it too.
+  const area = useRef<HTMLElement | null>(null);
+  useDismiss(area, true, onClose);
   const rows = language === 'sql' ? SQL : LUCENE;
   return (
-    <div className="search-popover search-help" role="dialog" aria-label="Search syntax" ref={ref}>
+    <div
+      className="search-popover search-help"
+      role="dialog"
+      aria-label="Search syntax"
+      ref={(element) => {
+        area.current = element?.parentElement ?? null;
+      }}
+    >
       <h2>{language === 'sql' ? 'SQL mode' : 'Search syntax'}</h2>
       <table>
         <tbody>

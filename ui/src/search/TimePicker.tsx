@@ -1,8 +1,9 @@
 /**
- * The time range: presets ("Last hour"), any relative duration ("45m", "3d"), or absolute start and
- * end typed in the user's time zone. Zooming on the chart sets an absolute range too.
+ * The time range picker of every page with a time range (Search, Charts, dashboards, Services): presets
+ * ("Last hour"), any relative duration ("45m", "3d"), or absolute start and end typed in the user's time
+ * zone. Dragging across a chart sets an absolute range too (`zoomSpec` in ../time.ts).
  */
-import { useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
 import { usePrefs } from '../prefsContext';
 import {
   absoluteSpec,
@@ -16,13 +17,16 @@ import {
   type TimeSpec,
 } from '../time';
 import { usePopover } from '../ui/usePopover';
+import '../styles/time.css';
 
 interface Props {
   value: TimeSpec;
   onChange: (spec: TimeSpec) => void;
+  /** Said under the absolute range, e.g. that a dashboard saves relative ranges only. */
+  absoluteNote?: ReactNode;
 }
 
-export function TimePicker({ value, onChange }: Props) {
+export function TimePicker({ value, onChange, absoluteNote }: Props) {
   const { prefs } = usePrefs();
   const { open, setOpen, ref: wrap } = usePopover();
 
@@ -32,24 +36,33 @@ export function TimePicker({ value, onChange }: Props) {
   };
 
   return (
-    <div className="search-time" ref={wrap}>
+    <div className="time-picker" ref={wrap}>
       <button
         type="button"
-        className="secondary search-time-button"
+        className="secondary time-button"
         aria-label="Time range"
         aria-haspopup="dialog"
         aria-expanded={open}
         onClick={() => setOpen((v) => !v)}
         data-testid="time-range"
+        title={value.kind === 'absolute' ? 'An absolute time range' : undefined}
       >
         {specLabel(value, prefs)}
       </button>
-      {open && <TimeDialog value={value} onChoose={choose} />}
+      {open && <TimeDialog value={value} onChoose={choose} absoluteNote={absoluteNote} />}
     </div>
   );
 }
 
-function TimeDialog({ value, onChoose }: { value: TimeSpec; onChoose: (spec: TimeSpec) => void }) {
+function TimeDialog({
+  value,
+  onChoose,
+  absoluteNote,
+}: {
+  value: TimeSpec;
+  onChoose: (spec: TimeSpec) => void;
+  absoluteNote?: ReactNode;
+}) {
   const { prefs } = usePrefs();
   const zone = prefs.timeZone;
   const zoneName = zone === 'local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : zone;
@@ -59,7 +72,7 @@ function TimeDialog({ value, onChoose }: { value: TimeSpec; onChoose: (spec: Tim
   const [end, setEnd] = useState(utcToWall(window.end, zone));
   const [problem, setProblem] = useState<string | null>(null);
 
-  // No <form> here: the picker sits inside the query bar's form, and forms cannot nest.
+  // No <form> here: on Search the picker sits inside the query bar's form, and forms cannot nest.
   const onEnter = (apply: () => void) => (event: ReactKeyboardEvent) => {
     if (event.key === 'Enter') {
       event.preventDefault();
@@ -91,22 +104,23 @@ function TimeDialog({ value, onChoose }: { value: TimeSpec; onChoose: (spec: Tim
     onChoose(spec);
   }
 
+  const current = (range: string) => value.kind === 'relative' && value.range === range;
   return (
-    <div className="search-popover search-time-dialog" role="dialog" aria-label="Choose a time range">
-      <div className="search-time-presets" role="group" aria-label="Relative ranges">
+    <div className="popover time-dialog" role="dialog" aria-label="Choose a time range">
+      <div className="time-presets" role="group" aria-label="Relative ranges">
         {RANGES.map((range) => (
           <button
             key={range}
             type="button"
-            className={value.kind === 'relative' && value.range === range ? 'small' : 'secondary small'}
-            aria-pressed={value.kind === 'relative' && value.range === range}
+            className={current(range) ? 'small' : 'secondary small'}
+            aria-pressed={current(range)}
             onClick={() => onChoose({ kind: 'relative', range })}
           >
             {rangeLabel(range)}
           </button>
         ))}
       </div>
-      <div className="search-time-row" onKeyDown={onEnter(applyRelative)}>
+      <div className="time-row" onKeyDown={onEnter(applyRelative)}>
         <label>
           Last
           <input
@@ -121,7 +135,7 @@ function TimeDialog({ value, onChoose }: { value: TimeSpec; onChoose: (spec: Tim
           Apply
         </button>
       </div>
-      <div className="search-time-abs" onKeyDown={onEnter(applyAbsolute)}>
+      <div className="time-row time-abs" onKeyDown={onEnter(applyAbsolute)}>
         <label>
           From
           <input value={start} onChange={(e) => setStart(e.target.value)} aria-label="Start time" spellCheck={false} />
@@ -134,6 +148,7 @@ function TimeDialog({ value, onChoose }: { value: TimeSpec; onChoose: (spec: Tim
           Apply range
         </button>
         <p className="muted small-print">Times in {zoneName} (change it in Preferences).</p>
+        {absoluteNote && <p className="muted small-print">{absoluteNote}</p>}
       </div>
       {problem && (
         <p className="error small-print" role="alert">
