@@ -9,8 +9,11 @@ from typing import Annotated
 
 import typer
 
+from otelhouse.cli_clickhouse import clickhouse_app
 from otelhouse.cli_common import load_settings
+from otelhouse.cli_doctor import doctor
 from otelhouse.cli_keys import keys_app
+from otelhouse.cli_retention import retention_app
 from otelhouse.cli_search import register as register_search
 from otelhouse.cli_users import users_app
 from otelhouse.errors import StartupError
@@ -19,7 +22,10 @@ from otelhouse.secret import new_secret
 app = typer.Typer(help="OpenTelemetry logs, traces and metrics into ClickHouse.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(clickhouse_app, name="clickhouse")
+app.add_typer(retention_app, name="retention")
 register_search(app)  # `search` and `trace`
+app.command()(doctor)  # production-readiness checks
 
 Opt = typer.Option
 
@@ -48,8 +54,9 @@ def serve(
     log_level: Annotated[str | None, Opt(help="debug, info, warning, error.")] = None,
     env: Annotated[str | None, Opt(help="development or production.")] = None,
     public_url: Annotated[str | None, Opt(help="The URL people open, e.g. https://otel.example.com.")] = None,
+    role: Annotated[str | None, Opt(help="all, ingest (OTLP receivers only) or app (API and UI only).")] = None,
 ) -> None:
-    """Run the OTLP receivers, the API and the store in one process."""
+    """Run the OTLP receivers, the API and the store in one process (or, with --role, one side of them)."""
     from otelhouse.server import serve as run_server
 
     settings = load_settings(**{k: v for k, v in locals().items() if k != "run_server"})

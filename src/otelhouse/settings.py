@@ -10,12 +10,19 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-SECRET_FIELDS = ("clickhouse_ingest_password", "clickhouse_query_password", "session_secret")
+SECRET_FIELDS = (
+    "clickhouse_ingest_password",
+    "clickhouse_query_password",
+    "clickhouse_admin_password",
+    "session_secret",
+    "database_url",
+    "smtp_password",
+)
 
 
 def parse_duration(text: str) -> int:
@@ -40,8 +47,23 @@ class Settings(BaseSettings):
     clickhouse_query_password: str = Field("", description="Its password (or `_FILE`).", repr=False)
     clickhouse_ingest_password_file: Path | None = Field(None, description="File holding the ingest password.")
     clickhouse_query_password_file: Path | None = Field(None, description="File holding the query password.")
+    clickhouse_admin_user: str = Field(
+        "",
+        description="ClickHouse user allowed to `ALTER` the otel tables, used only for retention changes (server only; "
+        "empty = retention is changed with `otelhouse retention set` and admin credentials).",
+    )
+    clickhouse_admin_password: str = Field("", description="Its password (or `_FILE`).", repr=False)
+    clickhouse_admin_password_file: Path | None = Field(None, description="File holding the admin password.")
+    clickhouse_cluster: str = Field(
+        "",
+        description="ClickHouse cluster name: tables are made `ON CLUSTER` as `ReplicatedMergeTree` `<table>_local` "
+        "tables with `Distributed` tables in front; empty = one server.",
+    )
     database_url: str = Field(
-        "", description="Metadata database: `postgresql://…`; empty = SQLite at `<data dir>/meta.db`."
+        "", description="Metadata database: `postgresql://…`; empty = SQLite at `<data dir>/meta.db`.", repr=False
+    )
+    database_url_file: Path | None = Field(
+        None, description="File holding the metadata database URL (it carries the password)."
     )
 
     api_host: str = Field("127.0.0.1", description="Bind address of the HTTP API.")
@@ -50,6 +72,40 @@ class Settings(BaseSettings):
     otlp_http_port: int = Field(4318, description="Port of the OTLP/HTTP receiver.")
     otlp_grpc_host: str = Field("127.0.0.1", description="Bind address of the OTLP/gRPC receiver.")
     otlp_grpc_port: int = Field(4317, description="Port of the OTLP/gRPC receiver.")
+    role: Literal["all", "ingest", "app"] = Field(
+        "all",
+        description="What this process serves: `all`; `ingest` = the OTLP receivers only (plus /health, /ready "
+        "and /metrics on the API port), a stateless gateway to scale out; `app` = the API and web UI, no OTLP.",
+    )
+    tls_cert_file: Path | None = Field(
+        None, description="PEM certificate (chain) served by the API and both OTLP receivers; empty = plain text."
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of that certificate (unencrypted).")
+    otlp_client_ca_file: Path | None = Field(
+        None,
+        description="PEM CA bundle: OTLP clients (gRPC and HTTP) must present a certificate it signed (mTLS).",
+    )
+    clickhouse_ca_file: Path | None = Field(
+        None,
+        description="PEM CA bundle that signed the ClickHouse server's certificate (`https://`); empty = system CAs.",
+    )
+    tls_terminated_by_proxy: bool = Field(
+        False,
+        description="Production mode accepts plain-text listeners on non-loopback addresses because a proxy or load "
+        "balancer in front terminates TLS for every one of them. Set it only when that is true.",
+    )
+    plaintext_hosts: str = Field(
+        "",
+        description="Comma-separated ClickHouse/PostgreSQL host names production mode accepts without TLS, because "
+        "they are reached only over a private network no one else is on (e.g. `clickhouse,postgres` in the "
+        "compose file's internal network).",
+        repr=False,  # internal topology, like the database URL: not for logs
+    )
+    min_free_disk_mb: int = Field(
+        1024,
+        ge=0,
+        description="Production mode refuses to start with less free disk (MiB) for the embedded store or the spool.",
+    )
 
     ttl_logs: str = Field("30d", description="Retention of otel_logs.")
     ttl_traces: str = Field("30d", description="Retention of otel_traces.")
@@ -135,12 +191,34 @@ class Settings(BaseSettings):
         description="Comma-separated networks (CIDR) that connections and webhooks may reach even though they "
         "are blocked by default (link-local, cloud metadata, multicast, reserved).",
     )
+    smtp_host: str = Field("", description="SMTP server that sends alert emails; empty = email channels cannot send.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_user: str = Field("", description="SMTP login user; empty = no login.")
+    smtp_password: str = Field("", description="Its password (or `_FILE`).", repr=False)
+    smtp_password_file: Path | None = Field(None, description="File holding the SMTP password.")
+    smtp_from: str = Field("", description="Sender address of alert emails, e.g. `otelhouse@example.com`.")
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS (and refuse a server that does not offer it)."
+    )
+    test_alert_minute_seconds: int = Field(
+        0,
+        ge=0,
+        description="Tests only: alert windows as if a minute lasted this many seconds (a 1m alert runs every N s); "
+        "0 = off. Refused with `OTELHOUSE_ENV=production`.",
+    )
 
     @field_validator(
         "clickhouse_ingest_password_file",
         "clickhouse_query_password_file",
+        "clickhouse_admin_password_file",
+        "database_url_file",
         "session_secret_file",
+        "smtp_password_file",
         "ui_dir",
+        "tls_cert_file",
+        "tls_key_file",
+        "otlp_client_ca_file",
+        "clickhouse_ca_file",
         mode="before",
     )
     @classmethod
@@ -155,6 +233,14 @@ class Settings(BaseSettings):
             path = getattr(self, f"{name}_file")
             if path is not None and not getattr(self, name):
                 setattr(self, name, Path(path).read_text().strip())
+        return self
+
+    @model_validator(mode="after")
+    def _no_test_clock_in_production(self) -> Settings:
+        if self.env == "production" and self.test_alert_minute_seconds:
+            raise ValueError(
+                "OTELHOUSE_TEST_ALERT_MINUTE_SECONDS is for tests only and refused in production: unset it"
+            )
         return self
 
     @field_validator(
@@ -172,9 +258,11 @@ class Settings(BaseSettings):
         parse_duration(value)
         return value
 
-    @field_validator("clickhouse_database")
+    @field_validator("clickhouse_database", "clickhouse_cluster")
     @classmethod
-    def _valid_identifier(cls, value: str) -> str:
+    def _valid_identifier(cls, value: str, info: ValidationInfo) -> str:
+        if value == "" and info.field_name == "clickhouse_cluster":
+            return value  # no cluster
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
             raise ValueError("must be letters, digits and underscores")
         return value

@@ -86,3 +86,65 @@ def test_ttl_clauses_as_clickhouse_writes_them() -> None:
     assert ttl_seconds("toDateTime(t) + toIntervalDay(7) TO VOLUME 'cold'") is None
     assert ttl_seconds("toDateTime(t) + toIntervalDay(1) WHERE x = 1") is None
     assert ttl_seconds("toDateTime(t) + toIntervalDay(1), toDateTime(t) + toIntervalDay(9) TO DISK 'b'") is None
+
+
+# --- PUT /api/team/retention: admins change the server's own tables -----------------------------------
+
+
+async def test_an_admin_changes_retention_and_everyone_sees_it(search_api: ApiHarness) -> None:
+    admin = await search_api.register()
+    viewer = await search_api.join(admin, "vi@example.com", "viewer")
+    try:
+        changed = await admin.put("/api/team/retention", json={"logs": "45d", "metrics": "2w"})
+        assert changed.status_code == 200, changed.text
+        by_table = {row["table"]: row for row in changed.json()}
+        assert by_table["otel_logs"]["seconds"] == 45 * 86_400
+        assert by_table["otel_logs"]["ttl"] == schema.LOGS.ttl_expression(45 * 86_400)
+        assert all(by_table[t]["seconds"] == 14 * 86_400 for t in METRIC_TABLES)
+        assert by_table["otel_traces"]["seconds"] == THIRTY_DAYS  # not named: unchanged
+        seen = {one["kind"]: one for one in (await viewer.get("/api/team/retention")).json()}
+        assert seen["log"]["tables"][0]["seconds"] == 45 * 86_400
+    finally:  # the seeded store is shared by the session's tests: put it back
+        restored = await admin.put("/api/team/retention", json={"logs": "30d", "metrics": "30d"})
+        assert restored.status_code == 200, restored.text
+    # Only the TTL changed: the rows are all still there.
+    count = await search_api.ctx.store.query("SELECT count() FROM otel.otel_logs") if search_api.ctx.store else [[0]]
+    assert count[0][0] > 0
+
+
+async def test_only_admins_change_retention(search_api: ApiHarness) -> None:
+    admin = await search_api.register()
+    member = await search_api.join(admin, "me@example.com", "member")
+    answer = await member.put("/api/team/retention", json={"logs": "1d"})
+    assert answer.status_code == 403, answer.text
+
+
+async def test_only_the_first_teams_admins_change_the_shared_tables(search_api: ApiHarness) -> None:
+    admin = await search_api.register()
+    # An admin of a team made later: the tables hold the first team's rows too.
+    made = await admin.post("/api/teams", json={"name": "second"})
+    assert made.status_code == 201, made.text
+    switched = await admin.post("/api/me/team", json={"team_id": made.json()["id"]})
+    assert switched.status_code == 200, switched.text
+    answer = await admin.put("/api/team/retention", json={"logs": "1d"})
+    assert answer.status_code == 403, answer.text
+    assert "first team" in answer.json()["error"]["message"]
+    tables = (await admin.get("/api/team/retention")).json()
+    assert {row["kind"]: row["tables"][0]["seconds"] for row in tables}["log"] == THIRTY_DAYS
+
+
+async def test_bad_retention_changes_are_refused(search_api: ApiHarness) -> None:
+    admin = await search_api.register()
+    bad = await admin.put("/api/team/retention", json={"logs": "forever"})
+    assert bad.status_code == 422, bad.text
+    assert "not a duration" in bad.text
+    unknown = await admin.put("/api/team/retention", json={"profiles": "1d"})
+    assert unknown.status_code == 422, unknown.text
+    empty = await admin.put("/api/team/retention", json={})
+    assert empty.status_code == 400 and "at least one of logs" in empty.json()["error"]["message"]
+
+
+async def test_without_a_store_retention_cannot_change(api: ApiHarness) -> None:
+    admin = await api.register()
+    answer = await admin.put("/api/team/retention", json={"logs": "7d"})
+    assert answer.status_code == 503, answer.text

@@ -100,7 +100,7 @@ async def test_invalid_webhooks_are_refused_naming_the_field(api: ApiHarness) ->
         ({"url": "gopher://10.0.0.5/"}, "url", "must start with http:// or https://"),
         ({"url": "https://user:pw@10.0.0.5/"}, "url", "user name or password"),
         ({"method": "GET"}, "method", "'POST', 'PUT' or 'PATCH'"),
-        ({"kind": "email"}, "kind", "'generic' or 'slack'"),
+        ({"kind": "pager"}, "kind", "'generic', 'slack' or 'email'"),
         ({"headers": {"Bad Name": "x"}}, "headers", "is not a header name"),
         ({"headers": {"X-Evil": "a\r\nHost: other"}}, "headers", "must be one line"),
         ({"headers": {"Host": "other"}}, "headers", "set by otelhouse"),

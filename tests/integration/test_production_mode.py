@@ -15,6 +15,8 @@ from support.server import Server
 
 PRODUCTION = {"OTELHOUSE_ENV": "production"}
 NO_SECRET = {"OTELHOUSE_SESSION_SECRET": ""}
+# Production mode refuses retention nobody chose (the doctor's checks).
+TTLS = {f"OTELHOUSE_TTL_{signal}": "30d" for signal in ("LOGS", "TRACES", "METRICS", "SESSIONS")}
 
 
 @pytest.mark.parametrize(
@@ -52,7 +54,8 @@ def test_production_starts_with_a_strong_secret_from_a_file(tmp_path: Path) -> N
     secret_file.write_text(new_secret() + "\n")
     secret_file.chmod(0o400)
     data_dir = tmp_path / "data"
-    env = {**PRODUCTION, **NO_SECRET, "OTELHOUSE_SESSION_SECRET_FILE": str(secret_file)}
+    data_dir.mkdir(mode=0o700)  # production refuses a data directory others can open (the doctor's checks)
+    env = {**PRODUCTION, **NO_SECRET, **TTLS, "OTELHOUSE_SESSION_SECRET_FILE": str(secret_file)}
     server = Server(data_dir, env=env).start()
     try:
         assert httpx.get(f"{server.api}/ready", timeout=5).status_code == 200

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -40,14 +41,25 @@ class Server:
     grpc_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # With TLS on (OTELHOUSE_TLS_* in env): the CA that signed the server's certificate.
+    ca_file: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.ca_file is None else "https"
 
     @property
     def api(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"{self.scheme}://127.0.0.1:{self.api_port}"
 
     @property
     def otlp_http(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"{self.scheme}://127.0.0.1:{self.http_port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """httpx's `verify=` for this server: its CA when it speaks TLS."""
+        return True if self.ca_file is None else ssl.create_default_context(cafile=str(self.ca_file))
 
     @property
     def otlp_grpc(self) -> str:
@@ -89,7 +101,7 @@ class Server:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.output()}")
             try:
                 prefix = self.env.get("OTELHOUSE_BASE_PATH", "").rstrip("/")
-                if httpx.get(f"{self.api}{prefix}/ready", timeout=1).status_code == 200:
+                if httpx.get(f"{self.api}{prefix}/ready", timeout=1, verify=self.verify).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

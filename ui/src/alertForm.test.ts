@@ -7,6 +7,8 @@ import {
   emptyAlertForm,
   isSilenced,
   parseHeaders,
+  parseRecipients,
+  prefillAlert,
   silenceUntil,
   thresholdText,
   webhookBody,
@@ -38,6 +40,16 @@ const stored: Alert = {
   created_by: 1,
   created_at: '2024-05-01T00:00:00Z',
   updated_at: '2024-05-01T00:00:00Z',
+  status: {
+    state: 'unknown',
+    silenced: false,
+    last_value: null,
+    last_window_end: null,
+    last_evaluated_at: null,
+    last_error: null,
+    groups_firing: 0,
+    groups: [],
+  },
 };
 
 describe('alert form', () => {
@@ -126,5 +138,80 @@ describe('webhook form', () => {
     const slack = { ...emptyWebhookForm(), name: 's', kind: 'slack' as const, url: 'https://hooks.slack.com/services/T/B/x' };
     expect(webhookBody(slack, false)).toEqual({ body: { name: 's', kind: 'slack', url: slack.url, headers: {} } });
     expect(webhookBody({ ...slack, url: 'https://evil.example/' }, false)).toHaveProperty('problems.url');
+  });
+});
+
+describe('email channels', () => {
+  it('takes addresses one a line or separated by commas, once each', () => {
+    expect(parseRecipients('ops@example.com\n oncall@example.org, ops@example.com;x.y+z@sub.example.co')).toEqual({
+      recipients: ['ops@example.com', 'oncall@example.org', 'x.y+z@sub.example.co'],
+    });
+  });
+  it('names the first address that is not one', () => {
+    expect(parseRecipients('')).toHaveProperty('problem');
+    expect(parseRecipients('ops@example.com\nnot-an-address')).toEqual({
+      problem: '“not-an-address” is not an email address like ops@example.com.',
+    });
+    expect(parseRecipients('Ops <ops@example.com>')).toHaveProperty('problem');
+    expect(parseRecipients('ops@localhost')).toHaveProperty('problem');
+    expect(parseRecipients(Array.from({ length: 21 }, (_, i) => `a${i}@example.com`).join('\n'))).toEqual({
+      problem: 'At most 20 addresses.',
+    });
+  });
+  it('sends only the recipients for an email channel', () => {
+    const form = { ...emptyWebhookForm(), name: 'oncall', kind: 'email' as const, url: 'left over', headers: 'A: b', recipients: 'ops@example.com' };
+    expect(webhookBody(form, false)).toEqual({ body: { name: 'oncall', kind: 'email', recipients: ['ops@example.com'] } });
+    expect(webhookBody({ ...form, recipients: 'nope' }, true)).toHaveProperty('problems.recipients');
+  });
+});
+
+describe('prefill from the address', () => {
+  const lookups = {
+    sources: [{ id: 2, name: 'Logs', kind: 'log' }],
+    dashboards: [
+      {
+        id: 9,
+        name: 'Checkout',
+        tiles: [
+          { id: 't1', title: 'Errors per minute', chart: { display: 'line', source_id: 2 } },
+          { id: 'md', title: 'Notes', chart: { display: 'markdown', source_id: null } },
+        ],
+      },
+    ],
+  };
+  it('makes a search alert on the query of a search', () => {
+    const { form, note } = prefillAlert(new URLSearchParams('source=2&q=SeverityText%3AERROR&lang=sql'), lookups);
+    expect([form.kind, form.target, form.source_id, form.query, form.language, form.name]).toEqual([
+      'search',
+      'inline',
+      '2',
+      'SeverityText:ERROR',
+      'sql',
+      'Logs: SeverityText:ERROR',
+    ]);
+    expect(note).toContain('Logs');
+    const unknown = prefillAlert(new URLSearchParams('source=77&q=x&lang=bogus'), lookups);
+    expect([unknown.form.target, unknown.form.source_id, unknown.form.language]).toEqual(['inline', '', 'lucene']);
+    expect(unknown.note).toContain('not found');
+  });
+  it('makes a chart alert on a dashboard tile', () => {
+    const { form, note } = prefillAlert(new URLSearchParams('dashboard=9&tile=t1'), lookups);
+    expect([form.kind, form.target, form.dashboard_id, form.tile_id, form.name]).toEqual([
+      'chart',
+      'tile',
+      '9',
+      't1',
+      'Errors per minute on Checkout',
+    ]);
+    expect(note).toContain('Errors per minute');
+    const text = prefillAlert(new URLSearchParams('dashboard=9&tile=md'), lookups);
+    expect([text.form.dashboard_id, text.form.tile_id]).toEqual(['9', '']);
+    const gone = prefillAlert(new URLSearchParams('dashboard=1&tile=t1'), lookups);
+    expect([gone.form.kind, gone.form.target, gone.form.dashboard_id]).toEqual(['chart', 'tile', '']);
+  });
+  it('gives the empty form without parameters', () => {
+    expect(prefillAlert(new URLSearchParams(''), lookups)).toEqual({ form: emptyAlertForm(), note: null });
+    const long = prefillAlert(new URLSearchParams({ source: '2', q: 'x'.repeat(300) }), lookups);
+    expect(long.form.name.length).toBe(200);
   });
 });

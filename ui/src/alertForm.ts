@@ -4,7 +4,9 @@ import type {
   Alert,
   AlertBody,
   AlertKind,
+  DashboardSummary,
   Interval,
+  SourceSummary,
   ThresholdType,
   Webhook,
   WebhookKind,
@@ -135,6 +137,55 @@ export function withKind(form: AlertForm, kind: AlertKind): AlertForm {
   const target: Target = kind === 'search' ? 'saved' : 'tile';
   const thresholdType = THRESHOLD_TYPES[kind].includes(form.threshold_type) ? form.threshold_type : 'above';
   return { ...form, kind, target, threshold_type: thresholdType };
+}
+
+/** What a new alert's editor starts from: the form, and a note saying where it came from (or what is missing). */
+export interface Prefill {
+  form: AlertForm;
+  note: string | null;
+}
+
+const MAX_NAME = 200;
+const clip = (name: string) => (name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name);
+
+/**
+ * A new alert from the address the Search page and the dashboard tiles link to:
+ * `?source=<id>&q=<query>&lang=<lucene|sql>` (a search alert on that query) or `?dashboard=<id>&tile=<tileId>`
+ * (a chart alert on that tile). Anything else gives the empty form.
+ */
+export function prefillAlert(
+  params: URLSearchParams,
+  lookups: { sources: SourceSummary[]; dashboards: DashboardSummary[] },
+): Prefill {
+  const form = emptyAlertForm();
+  const dashboard = params.get('dashboard');
+  if (dashboard !== null) {
+    const board = lookups.dashboards.find((one) => String(one.id) === dashboard);
+    const tileId = params.get('tile') ?? '';
+    const tile = board?.tiles.find((one) => one.id === tileId && one.chart.display !== 'markdown');
+    const onTile: AlertForm = { ...withKind(form, 'chart'), target: 'tile' };
+    if (!board) return { form: onTile, note: 'That dashboard was not found: choose the dashboard and tile below.' };
+    const watched: AlertForm = { ...onTile, dashboard_id: String(board.id) };
+    if (!tile) return { form: watched, note: `That tile is not on “${board.name}” (or has no value): choose one below.` };
+    const title = tile.title || tile.id;
+    return {
+      form: { ...watched, tile_id: tile.id, name: clip(`${title} on ${board.name}`) },
+      note: `Watching the tile “${title}” of “${board.name}”: set the threshold and whom to notify.`,
+    };
+  }
+  const sourceParam = params.get('source');
+  if (sourceParam !== null) {
+    const source = lookups.sources.find((one) => String(one.id) === sourceParam);
+    const query = params.get('q') ?? '';
+    const language = params.get('lang') === 'sql' ? 'sql' : 'lucene';
+    const inline: AlertForm = { ...form, kind: 'search', target: 'inline', query, language };
+    if (!source) return { form: inline, note: 'That source was not found: choose one below.' };
+    return {
+      form: { ...inline, source_id: String(source.id), name: clip(query.trim() ? `${source.name}: ${query.trim()}` : `${source.name}: all rows`) },
+      note: `Counting the rows of this search on ${source.name}: set the threshold and whom to notify.`,
+    };
+  }
+  return { form, note: null };
 }
 
 export type { Problems };
@@ -279,10 +330,21 @@ export interface WebhookForm {
   headers: string;
   clearHeaders: boolean;
   body_template: string;
+  /** Email channels: addresses, one a line (commas work too). */
+  recipients: string;
 }
 
 export function emptyWebhookForm(): WebhookForm {
-  return { name: '', kind: 'generic', url: '', method: 'POST', headers: '', clearHeaders: false, body_template: '' };
+  return {
+    name: '',
+    kind: 'generic',
+    url: '',
+    method: 'POST',
+    headers: '',
+    clearHeaders: false,
+    body_template: '',
+    recipients: '',
+  };
 }
 
 export function webhookToForm(webhook: Webhook): WebhookForm {
@@ -294,7 +356,27 @@ export function webhookToForm(webhook: Webhook): WebhookForm {
     headers: '',
     clearHeaders: false,
     body_template: webhook.body_template ?? '',
+    recipients: webhook.recipients.join('\n'),
   };
+}
+
+/** The server's limit on an email channel's recipients. */
+export const MAX_RECIPIENTS = 20;
+// A plain address, as the server takes it: no display name ("Ops <ops@…>"), no comments.
+const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$/;
+
+/** Addresses typed one a line or separated by commas, semicolons or spaces: the list, or what is wrong. */
+export function parseRecipients(text: string): { recipients: string[] } | { problem: string } {
+  const given = text
+    .split(/[\s,;]+/)
+    .map((one) => one.trim())
+    .filter((one) => one !== '');
+  if (given.length === 0) return { problem: 'Give at least one address, like ops@example.com.' };
+  const recipients = [...new Set(given)];
+  const bad = recipients.find((one) => one.length > 320 || !ADDRESS.test(one));
+  if (bad !== undefined) return { problem: `“${bad}” is not an email address like ops@example.com.` };
+  if (recipients.length > MAX_RECIPIENTS) return { problem: `At most ${MAX_RECIPIENTS} addresses.` };
+  return { recipients };
 }
 
 /** Header lines ("Name: value") as an object, or the problem with the first bad line. */
@@ -320,10 +402,17 @@ export function parseHeaders(text: string): { headers: Record<string, string> } 
 /**
  * The API body for a webhook form: everything for a new one; for a change, headers only when new
  * ones are typed (or removal asked), and no method or body template for Slack (the server refuses them).
+ * An email channel sends its recipients only.
  */
 export function webhookBody(form: WebhookForm, editing: boolean): { body: Record<string, unknown> } | { problems: Problems } {
   const problems: Problems = {};
   if (!form.name.trim()) problems.name = 'Give the webhook a name.';
+  if (form.kind === 'email') {
+    const parsed = parseRecipients(form.recipients);
+    if ('problem' in parsed) problems.recipients = parsed.problem;
+    const body = { name: form.name.trim(), kind: form.kind, recipients: 'problem' in parsed ? [] : parsed.recipients };
+    return Object.keys(problems).length > 0 ? { problems } : { body };
+  }
   const url = form.url.trim();
   if (url === '') problems.url = 'Give the URL to send to.';
   else if (form.kind === 'slack' && !url.startsWith('https://hooks.slack.com/')) {

@@ -18,6 +18,7 @@ from otelhouse.errors import StartupError
 from otelhouse.ingest.errors import BadPayload
 from otelhouse.ingest.pipeline import QueueFull, Unavailable
 from otelhouse.ingest.service import Ingest, Unauthenticated
+from otelhouse.tls import ServerTLS
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ async def _received(body: bytes) -> bytes:
 class GrpcReceiver:
     """The gRPC server as an async context manager: serving on enter, drained on exit."""
 
-    def __init__(self, ingest: Ingest, host: str, port: int, grace_seconds: float = 10.0) -> None:
+    def __init__(
+        self, ingest: Ingest, host: str, port: int, grace_seconds: float = 10.0, tls: ServerTLS | None = None
+    ) -> None:
         options: list[tuple[str, Any]] = [
             ("grpc.max_receive_message_length", ingest.max_request_bytes),
             ("grpc.so_reuseport", 0),
@@ -77,7 +80,10 @@ class GrpcReceiver:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.address = f"{host}:{port}"
         try:
-            self.port = self.server.add_insecure_port(self.address)
+            if tls is None:
+                self.port = self.server.add_insecure_port(self.address)
+            else:
+                self.port = self.server.add_secure_port(self.address, _credentials(tls))
         except RuntimeError as exc:  # gRPC says only "Failed to bind"
             raise StartupError(
                 f"cannot listen for OTLP/gRPC on {self.address}: address in use or not available"
@@ -94,6 +100,13 @@ class GrpcReceiver:
     ) -> None:
         await _set_health(self.health, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(self._grace)
+
+
+def _credentials(tls: ServerTLS) -> grpc.ServerCredentials:
+    """gRPC's own TLS stack speaks TLS 1.2 and 1.3 only; with a client CA, a client without a cert is refused."""
+    return grpc.ssl_server_credentials(
+        [(tls.key_pem, tls.cert_pem)], root_certificates=tls.client_ca_pem, require_client_auth=tls.mutual
+    )
 
 
 async def _set_health(servicer: Any, status: int) -> None:

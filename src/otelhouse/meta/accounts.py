@@ -262,6 +262,12 @@ class Accounts:
         async with self._sessions() as session:
             return await _teams_of(session, user_id)
 
+    async def first_team_id(self) -> int | None:
+        """The installation's first team (made with the first account): it owns server-wide settings."""
+        async with self._sessions() as session:
+            first: int | None = await session.scalar(select(func.min(Team.id)))
+            return first
+
     async def role_in(self, user_id: int, team_id: int) -> Role | None:
         async with self._sessions() as session:
             role = await session.scalar(

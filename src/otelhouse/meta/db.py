@@ -19,6 +19,8 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from otelhouse.tls import postgres_tls
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Milliseconds a SQLite connection waits for another process's write lock (the CLI beside the server).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -30,7 +32,8 @@ class MetaDB:
     """Engine + migrations + `sessions` for the metadata database at `url` (an SQLAlchemy async URL)."""
 
     def __init__(self, url: str) -> None:
-        self.url: URL = make_url(url)
+        # libpq's sslmode/sslrootcert/sslcert/sslkey become asyncpg's `ssl` argument (TLS to PostgreSQL).
+        self.url, self.connect_args = postgres_tls(make_url(url))
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
 
@@ -53,7 +56,7 @@ class MetaDB:
     async def __aenter__(self) -> Self:
         if self.is_sqlite:
             _make_parent_dir(self.url)
-        self._engine = create_async_engine(self.url, pool_pre_ping=not self.is_sqlite)
+        self._engine = create_async_engine(self.url, pool_pre_ping=not self.is_sqlite, connect_args=self.connect_args)
         if self.is_sqlite:
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
         try:

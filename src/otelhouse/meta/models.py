@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -252,3 +265,61 @@ class Alert(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- alert evaluation: progress, per-group states and history (the scheduler's own tables) -----------
+
+
+class AlertRun(Base):
+    """Where an alert's evaluation stands: the end of the last window evaluated (windows are evaluated
+    in order and each once), and the lease a scheduler holds while it evaluates (several replicas)."""
+
+    __tablename__ = "alert_runs"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    last_window_end: Mapped[datetime | None] = mapped_column(default=None)
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AlertState(Base):
+    """The state of one group of an alert (the one group `[]` when it has no group-by)."""
+
+    __tablename__ = "alert_states"
+    __table_args__ = (UniqueConstraint("alert_id", "group_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of `group_key`: group values can be long, the unique key cannot.
+    group_hash: Mapped[str] = mapped_column(String(64))
+    group_key: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16))
+    # Consecutive breaching windows up to the last one (reset by a window that does not breach).
+    breaches: Mapped[int] = mapped_column(Integer, default=0)
+    last_value: Mapped[float | None] = mapped_column(Float, default=None)
+    last_window_end: Mapped[datetime | None] = mapped_column(default=None)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertHistory(Base):
+    """One evaluation of one window (and group) of an alert, and what was sent because of it."""
+
+    __tablename__ = "alert_history"
+    __table_args__ = (Index("ix_alert_history_alert_id_window_end", "alert_id", "window_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    group_key: Mapped[list[str]] = mapped_column(JSON, default=list)
+    window_start: Mapped[datetime] = mapped_column()
+    window_end: Mapped[datetime] = mapped_column()
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    query_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    # none | sent | failed | silenced (set once the notification of a state change was tried).
+    notification: Mapped[str] = mapped_column(String(16), default="none")
+    notification_error: Mapped[str | None] = mapped_column(Text, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,15 +1,16 @@
-"""Webhooks of a team: where alerts send their notifications.
+"""Webhooks of a team: where alerts send their notifications (an HTTP endpoint, Slack, or email).
 
 Header values often hold tokens, so they are write-only: kept encrypted (as one JSON object), and
 only their names are shown. The method and body template of a generic webhook live in the
-`definition` JSON column, beside the header names.
+`definition` JSON column, beside the header names; so do the recipients of an email channel (whose
+`url` is empty: the SMTP server is the operator's, set in the environment).
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -24,7 +25,7 @@ from otelhouse.meta.scoped import team_row
 HEADERS_PURPOSE = "webhook-headers"
 NO_WEBHOOK = "no such webhook in this team"
 
-WebhookKind = Literal["generic", "slack"]
+WebhookKind = Literal["generic", "slack", "email"]
 WebhookMethod = Literal["POST", "PUT", "PATCH"]
 
 
@@ -41,6 +42,7 @@ class WebhookInfo:
     body_template: str | None
     created_at: datetime
     updated_at: datetime
+    recipients: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class WebhookValues:
     method: WebhookMethod | None
     body_template: str | None
     headers: dict[str, str] | None
+    recipients: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ class WebhookDelivery:
     method: WebhookMethod
     headers: dict[str, str]
     body_template: str | None
+    recipients: list[str] = field(default_factory=list)
+    name: str = ""
 
 
 class Webhooks:
@@ -117,7 +122,15 @@ class Webhooks:
         async with self._sessions() as session:
             row = await _own(session, team_id, webhook_id)
         info = _info(row)
-        return WebhookDelivery(info.kind, info.url, info.method or "POST", self._headers(row), info.body_template)
+        return WebhookDelivery(
+            info.kind,
+            info.url,
+            info.method or "POST",
+            self._headers(row),
+            info.body_template,
+            info.recipients,
+            info.name,
+        )
 
     def _headers(self, row: Webhook) -> dict[str, str]:
         if not row.headers_enc:
@@ -145,6 +158,8 @@ class Webhooks:
             definition["method"] = values.method
         if values.body_template is not None:
             definition["body_template"] = values.body_template
+        if values.recipients:
+            definition["recipients"] = list(values.recipients)
         row.definition = definition
 
 
@@ -180,4 +195,5 @@ def _info(row: Webhook) -> WebhookInfo:
         body_template=str(body_template) if body_template is not None else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        recipients=[str(address) for address in definition.get("recipients") or []],
     )

@@ -31,6 +31,7 @@ from otelhouse.errors import BadRequest
 from otelhouse.meta.connections import ConnectionSecret
 from otelhouse.settings import Settings
 from otelhouse.store.client import ReadResult
+from otelhouse.tls import url_tls_kwargs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -184,6 +185,7 @@ def _connect(secret: ConnectionSecret, query_timeout: int) -> Client:
     try:
         return clickhouse_connect.get_client(
             dsn=secret.url,
+            **url_tls_kwargs(secret.url),  # the driver reads TLS from the port, not the scheme
             username=secret.username or "default",
             password=secret.password,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,

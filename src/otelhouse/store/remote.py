@@ -17,6 +17,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
 
 from otelhouse.errors import BadRequest
+from otelhouse.tls import url_tls_kwargs
 
 # ClickHouse's error codes for a refused login.
 _LOGIN_CODES = frozenset({192, 193, 194, 516})
@@ -49,6 +50,7 @@ def _version(url: str, user: str, password: str, timeout: float) -> str:
     seconds = max(1, math.ceil(timeout))  # the driver takes whole seconds
     client = clickhouse_connect.get_client(
         dsn=url,
+        **url_tls_kwargs(url),  # the driver reads TLS from the port, not the scheme
         username=user or "default",
         password=password,
         connect_timeout=seconds,

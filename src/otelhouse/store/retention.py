@@ -1,4 +1,4 @@
-"""How long tables keep their rows: each table's TTL as ClickHouse reports it (read-only).
+"""How long tables keep their rows: each table's TTL as ClickHouse reports it, and how it is changed.
 
 ClickHouse keeps a MergeTree table's TTL in `system.tables.engine_full`, as in
 `MergeTree PARTITION BY … ORDER BY … TTL toDateTime(TimestampTime) + toIntervalSecond(2592000) SETTINGS …`.
@@ -11,8 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from otelhouse.store.schema import TABLES, Table
+
 if TYPE_CHECKING:
     from otelhouse.query.guard import Reader
+
+SIGNALS = ("logs", "traces", "metrics", "sessions")
 
 # The units of ClickHouse's toInterval* functions with a fixed length; months and longer vary.
 _UNIT_SECONDS = {"Second": 1, "Minute": 60, "Hour": 3600, "Day": 86_400, "Week": 604_800}
@@ -76,3 +80,28 @@ async def table_ttls(reader: Reader, settings: dict[str, Any], database: str, ta
         clause = ttl_clause(engine_full)
         answer.append(TableTtl(database, table, exists=True, engine=engine, ttl=clause, seconds=ttl_seconds(clause)))
     return answer
+
+
+def tables_of(signal: str) -> list[Table]:
+    if signal not in SIGNALS:
+        raise ValueError(f"{signal!r} is not a signal: use {', '.join(SIGNALS)}")
+    return [table for table in TABLES if table.signal == signal]
+
+
+def modify_ttl_statements(table: Table, database: str, seconds: int, cluster: str = "") -> list[str]:
+    """The ALTERs that give `table` a retention of `seconds`, without rewriting its data.
+
+    `ALTER TABLE … MODIFY TTL` then materialises the new rule on the parts already stored. With the table
+    setting `materialize_ttl_recalculate_only = 1` that is only a recalculation of each part's TTL
+    bounds (ClickHouse reads the TTL column alone); the parts that have expired are then dropped whole
+    by TTL merges (`ttl_only_drop_parts`, one partition per day), so no column is rewritten. Turning
+    materialisation off instead (`materialize_ttl_after_modify = 0`) would be cheaper still, but parts
+    already stored would keep the old bounds: a longer retention would not save them from deletion at
+    the old age. The setting is (re)applied first for tables made before otelhouse set it on creation.
+    """
+    target = f"`{database}`.`{table.storage_name(cluster)}`"
+    on_cluster = f" ON CLUSTER `{cluster}`" if cluster else ""
+    return [
+        f"ALTER TABLE {target}{on_cluster} MODIFY SETTING materialize_ttl_recalculate_only = 1",
+        f"ALTER TABLE {target}{on_cluster} MODIFY TTL {table.ttl_expression(seconds)}",
+    ]

@@ -52,6 +52,8 @@ class Table:
     ttl_column: str
     primary_key: str = ""
     settings: str = "index_granularity = 8192, ttl_only_drop_parts = 1"
+    # On a cluster, which shard a row goes to: spans of one trace stay together, the rest spreads evenly.
+    sharding_key: str = "rand()"
 
     @property
     def insert_columns(self) -> tuple[Column, ...]:
@@ -60,15 +62,47 @@ class Table:
     def ttl_expression(self, seconds: int) -> str:
         return f"{self.ttl_column} + toIntervalSecond({int(seconds)})"
 
-    def create_sql(self, database: str, ttl_seconds: int) -> str:
+    def storage_name(self, cluster: str = "") -> str:
+        """The table that holds the rows (and the TTL): on a cluster, the replicated table on each shard
+        behind the `Distributed` table the app reads and writes."""
+        return f"{self.name}_local" if cluster else self.name
+
+    def create_sql(self, database: str, ttl_seconds: int, cluster: str = "") -> str:
+        """The table on one server, or with `cluster` the replicated local table on every node of it."""
         body = ",\n    ".join([c.ddl() for c in self.columns] + [f"INDEX {i}" for i in self.indexes])
         primary = f"PRIMARY KEY {self.primary_key}\n" if self.primary_key else ""
+        # Only the TTL metadata is recomputed when the TTL changes; expired parts are then dropped whole
+        # (ttl_only_drop_parts), so a retention change never rewrites the stored columns.
+        settings = f"{self.settings}, materialize_ttl_recalculate_only = 1"
+        # Without arguments, ReplicatedMergeTree uses the server's default_replica_path/name (its {shard}
+        # and {replica} macros), which is what ClickHouse recommends for ON CLUSTER DDL.
+        engine = "ReplicatedMergeTree" if cluster else "MergeTree"
         return (
-            f"CREATE TABLE IF NOT EXISTS `{database}`.`{self.name}`\n(\n    {body}\n)\n"
-            f"ENGINE = MergeTree\nPARTITION BY {self.partition_by}\n{primary}"
+            f"CREATE TABLE IF NOT EXISTS `{database}`.`{self.storage_name(cluster)}`{_on_cluster(cluster)}\n"
+            f"(\n    {body}\n)\n"
+            f"ENGINE = {engine}\nPARTITION BY {self.partition_by}\n{primary}"
             f"ORDER BY {self.order_by}\nTTL {self.ttl_expression(ttl_seconds)}\n"
-            f"SETTINGS {self.settings}"
+            f"SETTINGS {settings}"
         )
+
+    def distributed_sql(self, database: str, cluster: str) -> str:
+        """The `Distributed` table in front of the local tables: inserts are spread over the shards by
+        `sharding_key`, reads fan out to all of them. It has the name the app (and ClickStack) uses."""
+        local = self.storage_name(cluster)
+        return (
+            f"CREATE TABLE IF NOT EXISTS `{database}`.`{self.name}`{_on_cluster(cluster)}\n"
+            f"AS `{database}`.`{local}`\n"
+            f"ENGINE = Distributed('{cluster}', '{database}', '{local}', {self.sharding_key})"
+        )
+
+    def create_statements(self, database: str, ttl_seconds: int, cluster: str = "") -> list[str]:
+        if not cluster:
+            return [self.create_sql(database, ttl_seconds)]
+        return [self.create_sql(database, ttl_seconds, cluster), self.distributed_sql(database, cluster)]
+
+
+def _on_cluster(cluster: str) -> str:
+    return f" ON CLUSTER `{cluster}`" if cluster else ""
 
 
 def _bloom(name: str, expr: str, rate: str = "0.01") -> str:
@@ -206,6 +240,7 @@ TRACES = Table(
     partition_by="toDate(Timestamp)",
     order_by="(ServiceName, SpanName, toDateTime(Timestamp))",
     ttl_column="toDate(Timestamp)",
+    sharding_key="cityHash64(TraceId)",
 )
 
 # --- metrics ---------------------------------------------------------------------------------

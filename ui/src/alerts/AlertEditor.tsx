@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
-import { alertBody, alertProblemField, alertToForm, emptyAlertForm, silenceUntil, type AlertForm } from '../alertForm';
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { alertBody, alertProblemField, alertToForm, emptyAlertForm, prefillAlert, type AlertForm, type Prefill } from '../alertForm';
 import { alertsApi, type Alert } from '../alertsApi';
 import { ErrorMessage } from '../components';
 import { useSession } from '../session';
@@ -11,7 +11,8 @@ import { LoadedList } from '../ui/LoadedList';
 import { messageOf } from '../ui/problems';
 import { useSave } from '../ui/saving';
 import { useLoad } from '../ui/useLoad';
-import { NotifySection, SilenceSection } from './NotifySection';
+import { AlertTabs } from './AlertTabs';
+import { NotifySection } from './NotifySection';
 import { WatchSection } from './WatchSection';
 import { WhenSection } from './WhenSection';
 import { loadLookups, type Lookups } from './lookups';
@@ -38,9 +39,13 @@ const KNOWN = [
   'silence',
 ];
 
-/** /alerts/new or /alerts/<id>: loads the alert and what it can point at, then edits it. */
+/**
+ * /alerts/new (prefilled from `?source=&q=&lang=` or `?dashboard=&tile=`) or /alerts/<id>/edit: loads the
+ * alert and what it can point at, then edits it.
+ */
 export function AlertEditor() {
   const { alertId } = useParams();
+  const [params] = useSearchParams();
   const id = alertId === undefined ? null : Number(alertId);
   const valid = id !== null && Number.isInteger(id);
   const { state } = useLoad(async (signal) => {
@@ -50,7 +55,14 @@ export function AlertEditor() {
   if (alertId !== undefined && !valid) return <ErrorMessage message="No such alert." />;
   return (
     <LoadedList state={state} what="the alert">
-      {(value) => <AlertFormView key={alertId ?? 'new'} alert={value.alert} lookups={value.lookups} />}
+      {(value) => (
+        <AlertFormView
+          key={alertId ?? `new?${params.toString()}`}
+          alert={value.alert}
+          lookups={value.lookups}
+          prefill={value.alert ? null : prefillAlert(params, value.lookups)}
+        />
+      )}
     </LoadedList>
   );
 }
@@ -60,12 +72,12 @@ function noticeFrom(state: unknown): string | null {
   return typeof state === 'object' && state !== null && 'notice' in state ? String(state.notice) : null;
 }
 
-function AlertFormView({ alert, lookups }: { alert: Alert | null; lookups: Lookups }) {
+function AlertFormView({ alert, lookups, prefill }: { alert: Alert | null; lookups: Lookups; prefill: Prefill | null }) {
   const { me } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const canWrite = canDo(me.team.role, 'member');
-  const [form, setForm] = useState<AlertForm>(() => (alert ? alertToForm(alert) : emptyAlertForm()));
+  const [form, setForm] = useState<AlertForm>(() => (alert ? alertToForm(alert) : (prefill?.form ?? emptyAlertForm())));
   const [saved, setSaved] = useState<Alert | null>(alert);
   const { problems, setProblems, busy, save: send } = useSave();
   const [notice, setNotice] = useState<string | null>(() => noticeFrom(location.state));
@@ -81,22 +93,11 @@ function AlertFormView({ alert, lookups }: { alert: Alert | null; lookups: Looku
         setSaved(answer);
         setForm(alertToForm(answer));
         setNotice('Saved.');
+        // A new alert opens on its status page (its history starts there).
         if (!saved) navigate(`/alerts/${answer.id}`, { replace: true, state: { notice: 'Saved.' } });
       },
       alertProblemField,
     );
-  }
-
-  async function silence(choice: string | null) {
-    if (!saved) return;
-    setNotice(null);
-    try {
-      const answer = choice ? await alertsApi.silence(saved.id, silenceUntil(choice)) : await alertsApi.unsilence(saved.id);
-      setSaved(answer);
-      set({ silenced_until: answer.silenced_until });
-    } catch (err) {
-      setProblems({ silence: messageOf(err) });
-    }
   }
 
   async function remove() {
@@ -116,6 +117,12 @@ function AlertFormView({ alert, lookups }: { alert: Alert | null; lookups: Looku
         <h2>{saved ? `Alert “${saved.name}”` : 'New alert'}</h2>
         <Link to="/alerts">← All alerts</Link>
       </div>
+      {saved && <AlertTabs id={saved.id} active="edit" />}
+      {!saved && prefill?.note && (
+        <p className="alert-note" role="note">
+          {prefill.note}
+        </p>
+      )}
       {!canWrite && <p className="alert-note">You are a viewer: you can read this alert but not change it.</p>}
       <fieldset disabled={!canWrite} className="alert-all">
         <div className="team-grid">
@@ -134,7 +141,7 @@ function AlertFormView({ alert, lookups }: { alert: Alert | null; lookups: Looku
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : saved ? 'Save alert' : 'Create alert'}
           </button>
-          <Link to="/alerts">Cancel</Link>
+          <Link to={saved ? `/alerts/${saved.id}` : '/alerts'}>Cancel</Link>
           {notice && (
             <span className="ok" role="status">
               {notice}
@@ -147,7 +154,6 @@ function AlertFormView({ alert, lookups }: { alert: Alert | null; lookups: Looku
           )}
         </div>
       </fieldset>
-      {saved && <SilenceSection alert={saved} canWrite={canWrite} problem={problems.silence} onSilence={silence} />}
     </form>
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { Link } from 'react-router-dom';
 import { isSilenced, thresholdText } from '../alertForm';
 import { alertsApi, type Alert } from '../alertsApi';
@@ -8,16 +9,25 @@ import { canDo } from '../teamLogic';
 import { LoadedList } from '../ui/LoadedList';
 import { RecordTable } from '../ui/RecordTable';
 import { useLoad } from '../ui/useLoad';
-import { Status } from '../ui/Status';
+import { When } from '../ui/When';
 import { loadLookups, watches, type Lookups } from './lookups';
+import { StateBadges } from './StateBadges';
+import { groupsText, sortAlerts, valueText } from './status';
+
+/** States change every window: the list reloads itself this often (without flicker). */
+const REFRESH_MS = 30_000;
 
 export function AlertList() {
   const { me } = useSession();
   const canWrite = canDo(me.team.role, 'member');
-  const { state } = useLoad(async (signal) => {
+  const { state, reload } = useLoad(async (signal) => {
     const [alerts, lookups] = await Promise.all([alertsApi.alerts(signal), loadLookups(signal)]);
-    return { alerts, lookups };
+    return { alerts: sortAlerts(alerts), lookups };
   });
+  useEffect(() => {
+    const timer = window.setInterval(reload, REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [reload]);
   return (
     <LoadedList state={state} what="alerts">
       {({ alerts, lookups }) => (
@@ -30,13 +40,15 @@ export function AlertList() {
             ) : (
               <span className="muted">Viewers read alerts; members and admins make and change them.</span>
             )}
+            {alerts.length > 0 && <Summary alerts={alerts} />}
           </div>
           {alerts.length === 0 ? (
             <div className="empty">
               <p>No alerts yet.</p>
               <p className="muted">
                 An alert counts the rows of a saved search (or a query on a source), or watches a dashboard chart, and
-                tells webhooks when the number crosses a threshold.
+                tells its channels when the number crosses a threshold. Start from a search (“Create alert”) or a
+                dashboard tile (“Alert”), or with New alert.
               </p>
             </div>
           ) : (
@@ -48,23 +60,46 @@ export function AlertList() {
   );
 }
 
+/** "2 firing · 1 pending" over the table. */
+function Summary({ alerts }: { alerts: Alert[] }) {
+  const count = (state: string) => alerts.filter((alert) => alert.enabled && alert.status.state === state).length;
+  const firing = count('alert');
+  const pending = count('pending');
+  return (
+    <span className="alert-summary" role="status">
+      {firing > 0 ? <strong className="alert-firing-text">{firing} firing</strong> : <span className="muted">none firing</span>}
+      {pending > 0 && <span> · {pending} pending</span>}
+    </span>
+  );
+}
+
 function AlertTable({ alerts, lookups }: { alerts: Alert[]; lookups: Lookups }) {
   const webhookName = (id: number) => lookups.webhooks.find((one) => one.id === id)?.name ?? `#${id}`;
   return (
     <RecordTable
       rows={alerts}
       rowKey={(alert) => alert.id}
+      rowData={(alert) => ({ 'data-alert-id': alert.id, 'data-state': alert.status.state })}
       columns={[
-        { title: 'Name', cell: (alert) => <Link to={`/alerts/${alert.id}`}>{alert.name}</Link> },
-        { title: 'Kind', cell: (alert) => alert.kind },
-        { title: 'Watches', cell: (alert) => watches(alert, lookups), className: 'alert-watch' },
+        { title: 'State', cell: (alert) => <AlertState alert={alert} /> },
         {
-          title: 'Fires when',
+          title: 'Name',
           cell: (alert) => (
             <>
-              <code>
+              <Link to={`/alerts/${alert.id}`}>{alert.name}</Link>
+              <div className="muted small-print alert-watch">{watches(alert, lookups)}</div>
+            </>
+          ),
+        },
+        {
+          title: 'Last value',
+          cell: (alert) => (
+            <>
+              <strong className="alert-value">{valueText(alert.status.last_value)}</strong>{' '}
+              <code className="muted">
                 {alert.kind === 'search' ? 'count' : 'value'} {thresholdText(alert)}
               </code>
+              {groupsText(alert) && <div className="muted small-print">{groupsText(alert)}</div>}
               {alert.group_by.length > 0 && <div className="muted small-print">per {alert.group_by.join(', ')}</div>}
             </>
           ),
@@ -74,16 +109,16 @@ function AlertTable({ alerts, lookups }: { alerts: Alert[]; lookups: Lookups }) 
           cell: (alert) => (
             <>
               {alert.interval}
-              {alert.windows > 1 && <span className="muted"> × {alert.windows} windows</span>}
+              {alert.windows > 1 && <span className="muted"> × {alert.windows}</span>}
             </>
           ),
         },
+        { title: 'Last evaluated', cell: (alert) => <When value={alert.status.last_evaluated_at} empty="never" /> },
         {
           title: 'Channels',
           cell: (alert) =>
             alert.channels.length === 0 ? <span className="muted">none</span> : alert.channels.map(webhookName).join(', '),
         },
-        { title: 'State', cell: (alert) => <AlertState alert={alert} />, className: 'alert-state' },
       ]}
     />
   );
@@ -92,12 +127,16 @@ function AlertTable({ alerts, lookups }: { alerts: Alert[]; lookups: Lookups }) 
 function AlertState({ alert }: { alert: Alert }) {
   const { prefs } = usePrefs();
   return (
-    <>
-      <Status status={alert.enabled ? 'active' : 'disabled'}>{alert.enabled ? 'enabled' : 'disabled'}</Status>
+    <div className="alert-state">
+      <StateBadges alert={alert} />
       {isSilenced(alert) && alert.silenced_until && (
-        <Status status="silenced">silenced until {formatInstant(alert.silenced_until, prefs, { ms: false })}</Status>
+        <span className="muted small-print">silenced until {formatInstant(alert.silenced_until, prefs, { ms: false })}</span>
       )}
-      <span className="muted small-print">not evaluated yet</span>
-    </>
+      {alert.status.last_error && (
+        <span className="alert-error-text small-print" title={alert.status.last_error}>
+          Error: {alert.status.last_error}
+        </span>
+      )}
+    </div>
   );
 }

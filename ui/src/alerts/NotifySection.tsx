@@ -58,14 +58,12 @@ export function SilenceSection({
   return (
     <Section title="Silence">
       <p>
-        State: <strong>not evaluated yet</strong>
         {silenced && alert.silenced_until ? (
-          <>
-            {' '}
-            · <span data-testid="silenced-until">silenced until {formatInstant(alert.silenced_until, prefs, { ms: false })}</span>
-          </>
+          <span data-testid="silenced-until">
+            Silenced until {formatInstant(alert.silenced_until, prefs, { ms: false })}
+          </span>
         ) : (
-          ' · not silenced'
+          'Not silenced: state changes are notified.'
         )}
       </p>
       {canWrite && (
@@ -81,7 +79,7 @@ export function SilenceSection({
           </button>
           {silenced && (
             <button type="button" className="secondary" onClick={() => void onSilence(null)}>
-              Unsilence
+              Un-silence
             </button>
           )}
         </div>

@@ -6,9 +6,9 @@ import type { Problems } from '../ui/problems';
 import { SaveCancel, useSave } from '../ui/saving';
 
 const METHODS: WebhookMethod[] = ['POST', 'PUT', 'PATCH'];
-const FIELDS = ['name', 'kind', 'url', 'method', 'headers', 'body_template'];
+const FIELDS = ['name', 'kind', 'url', 'method', 'headers', 'body_template', 'recipients'];
 
-/** Adds a webhook (`webhook` null) or changes one; its headers are write-only. */
+/** Adds a channel (`webhook` null) or changes one: an HTTP endpoint, Slack, or email; headers are write-only. */
 export function WebhookEditor({ webhook, onDone }: { webhook: Webhook | null; onDone: (saved: boolean) => void }) {
   const [form, setForm] = useState<WebhookForm>(() => (webhook ? webhookToForm(webhook) : emptyWebhookForm()));
   const { problems, busy, save: send } = useSave();
@@ -29,9 +29,10 @@ export function WebhookEditor({ webhook, onDone }: { webhook: Webhook | null; on
   }
 
   const generic = form.kind === 'generic';
+  const email = form.kind === 'email';
   return (
     <form className="team-form team-editor" onSubmit={save} noValidate aria-label="Webhook">
-      <h2>{webhook ? `Edit webhook “${webhook.name}”` : 'New webhook'}</h2>
+      <h2>{webhook ? `Edit channel “${webhook.name}”` : 'New webhook'}</h2>
       <div className="team-grid">
         <Field label="Name" problem={problems.name}>
           <input value={form.name} onChange={(e) => set({ name: e.target.value })} maxLength={200} />
@@ -40,6 +41,7 @@ export function WebhookEditor({ webhook, onDone }: { webhook: Webhook | null; on
           <select value={form.kind} onChange={(e) => set({ kind: e.target.value as WebhookForm['kind'] })}>
             <option value="generic">Generic HTTP</option>
             <option value="slack">Slack incoming webhook</option>
+            <option value="email">Email</option>
           </select>
         </Field>
         {generic && (
@@ -50,18 +52,35 @@ export function WebhookEditor({ webhook, onDone }: { webhook: Webhook | null; on
           </Field>
         )}
       </div>
-      <Field
-        label="URL"
-        problem={problems.url}
-        hint={generic ? 'http(s)://host/path' : 'From Slack: https://hooks.slack.com/services/…'}
-      >
-        <input
-          className="team-mono"
-          value={form.url}
-          onChange={(e) => set({ url: e.target.value })}
-          placeholder={generic ? 'https://example.com/hooks/otelhouse' : 'https://hooks.slack.com/services/…'}
-        />
-      </Field>
+      {email ? (
+        <Field
+          label="Recipients"
+          problem={problems.recipients}
+          hint="One address a line (or separated by commas), up to 20. Sent through the server's SMTP settings."
+        >
+          <textarea
+            rows={3}
+            className="team-mono"
+            value={form.recipients}
+            onChange={(e) => set({ recipients: e.target.value })}
+            placeholder="ops@example.com"
+            spellCheck={false}
+          />
+        </Field>
+      ) : (
+        <Field
+          label="URL"
+          problem={problems.url}
+          hint={generic ? 'http(s)://host/path' : 'From Slack: https://hooks.slack.com/services/…'}
+        >
+          <input
+            className="team-mono"
+            value={form.url}
+            onChange={(e) => set({ url: e.target.value })}
+            placeholder={generic ? 'https://example.com/hooks/otelhouse' : 'https://hooks.slack.com/services/…'}
+          />
+        </Field>
+      )}
       {generic && <GenericFields form={form} set={set} problems={problems} stored={webhook?.header_names ?? []} />}
       <StrayProblems problems={problems} known={FIELDS} />
       <SaveCancel label="Save webhook" busy={busy} onCancel={() => onDone(false)} />

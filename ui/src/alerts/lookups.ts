@@ -45,3 +45,38 @@ export function chartTiles(lookups: Lookups, dashboardId: string) {
       ?.tiles.filter((tile) => tile.chart.display !== 'markdown') ?? []
   );
 }
+
+/**
+ * Where to look at what an alert watches: the search (its saved search, or its source and query) or the
+ * dashboard; with `window`, narrowed to that window. Null for a series alert (no page shows it as such).
+ */
+export function watchLink(
+  alert: Pick<Alert, 'kind' | 'saved_search_id' | 'source_id' | 'query' | 'language' | 'dashboard_id'>,
+  lookups: Pick<Lookups, 'savedSearches'>,
+  window?: { start: string; end: string },
+): string | null {
+  const params = new URLSearchParams();
+  let path: string;
+  if (alert.kind === 'search') {
+    const saved = alert.saved_search_id !== null ? lookups.savedSearches.find((one) => one.id === alert.saved_search_id) : null;
+    const source = saved ? saved.source_id : alert.source_id;
+    if (source === null) return null;
+    const query = saved ? saved.query : (alert.query ?? '');
+    const language = saved ? saved.language : alert.language;
+    path = '/search';
+    params.set('source', String(source));
+    if (query !== '') params.set('q', query);
+    if (language === 'sql') params.set('lang', 'sql');
+    if (saved) params.set('saved', String(saved.id));
+  } else if (alert.dashboard_id !== null) {
+    path = `/dashboards/${alert.dashboard_id}`;
+  } else {
+    return null;
+  }
+  if (window) {
+    params.set('from', window.start);
+    params.set('to', window.end);
+  }
+  const query = params.toString();
+  return query === '' ? path : `${path}?${query}`;
+}

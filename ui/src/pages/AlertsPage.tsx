@@ -1,7 +1,8 @@
-/** Alerts and the webhooks they notify; the list, editor and webhooks live in ../alerts/. */
+/** Alerts and the channels they notify; the list, the alert page, the editor and webhooks live in ../alerts/. */
 import { Route, Routes, useLocation } from 'react-router-dom';
 import { AlertEditor } from '../alerts/AlertEditor';
 import { AlertList } from '../alerts/AlertList';
+import { AlertView } from '../alerts/AlertView';
 import { WebhookList } from '../alerts/WebhookList';
 import { TabNav } from '../ui/TabNav';
 import '../styles/team.css';
@@ -20,15 +21,12 @@ export function AlertsPage() {
           { to: '/alerts/webhooks', label: 'Webhooks', active: onWebhooks },
         ]}
       />
-      <p className="alert-note" role="note">
-        Alerts and webhooks are saved now; evaluating alerts and sending notifications arrive in a later release, so every
-        alert is <strong>not evaluated yet</strong>.
-      </p>
       <Routes>
         <Route index element={<AlertList />} />
         <Route path="new" element={<AlertEditor />} />
         <Route path="webhooks" element={<WebhookList />} />
-        <Route path=":alertId" element={<AlertEditor />} />
+        <Route path=":alertId" element={<AlertView />} />
+        <Route path=":alertId/edit" element={<AlertEditor />} />
       </Routes>
     </section>
   );

@@ -290,6 +290,12 @@ function Board({ saved, onSaved }: { saved: Dashboard; onSaved: (board: Dashboar
                     tick={tick}
                     editing={editing}
                     time={view.time}
+                    alertTo={
+                      // Only tiles the saved dashboard holds can be watched; viewers cannot make alerts.
+                      canEdit && saved.tiles.some((t) => t.id === tile.id)
+                        ? `/alerts/new?${new URLSearchParams({ dashboard: String(saved.id), tile: tile.id }).toString()}`
+                        : null
+                    }
                     onZoom={setTime}
                     onEdit={() => setEditor({ mode: 'edit', tile })}
                     onDelete={() => setTiles((current) => current.filter((t) => t.id !== tile.id))}
@@ -319,6 +325,7 @@ function TileView({
   tick,
   editing,
   time,
+  alertTo,
   onZoom,
   onEdit,
   onDelete,
@@ -328,6 +335,8 @@ function TileView({
   tick: number;
   editing: boolean;
   time: TimeSpec;
+  /** The new-alert page prefilled with this tile; null when no alert can be made from it. */
+  alertTo: string | null;
   onZoom: (time: TimeSpec) => void;
   onEdit: () => void;
   onDelete: () => void;
@@ -351,13 +360,25 @@ function TileView({
             </>
           ) : (
             tile.chart.display !== 'markdown' && (
-              <Link
-                className="dash-tile-open small-print"
-                to={explorerLink({ ...tile.chart, display: tile.chart.display }, time)}
-                title="Open in the chart explorer"
-              >
-                Explore
-              </Link>
+              <>
+                {alertTo && (
+                  <Link
+                    className="dash-tile-open small-print"
+                    to={alertTo}
+                    title="Create an alert on this tile's value"
+                    aria-label={`Create an alert on ${title}`}
+                  >
+                    Alert
+                  </Link>
+                )}
+                <Link
+                  className="dash-tile-open small-print"
+                  to={explorerLink({ ...tile.chart, display: tile.chart.display }, time)}
+                  title="Open in the chart explorer"
+                >
+                  Explore
+                </Link>
+              </>
             )
           )}
         </div>

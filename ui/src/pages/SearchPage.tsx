@@ -17,6 +17,7 @@ import { QueryBar, type QueryError } from '../search/QueryBar';
 import { ResultsTable } from '../search/ResultsTable';
 import { RowPanel } from '../search/RowPanel';
 import { SavedSearches } from '../search/SavedSearches';
+import { useSession } from '../session';
 import { TimePicker } from '../search/TimePicker';
 import { useLiveTail } from '../search/useLiveTail';
 import {
@@ -31,6 +32,7 @@ import { EMPTY_SEARCH, parseSearchState, splitSelect, toSearchParams, type Searc
 import { DEFAULT_TIME, isRelative, specWindow, zoomSpec, type TimeSpec, type TimeWindow } from '../time';
 import type { Column, Row } from '../types';
 import '../styles/search.css';
+import '../styles/alerts.css';
 
 const PAGE_SIZE = 100;
 /** Live tail keeps at most this many rows; older ones fall off the end. */
@@ -391,6 +393,7 @@ function Search({ state, setParams, sources, source }: SearchProps) {
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
+  const canAlert = useSession().me.team.role !== 'viewer';
   const savedCurrent = {
     source_id: source.id,
     query: state.query,
@@ -404,13 +407,24 @@ function Search({ state, setParams, sources, source }: SearchProps) {
 
   return (
     <section className="page search-page">
-      <SavedSearches
-        state={state}
-        sourceId={source.id}
-        current={savedCurrent}
-        onOpen={openSaved}
-        onSaved={(saved) => update({ saved: saved?.id ?? null }, { replace: true })}
-      />
+      <div className="alert-search-head">
+        <SavedSearches
+          state={state}
+          sourceId={source.id}
+          current={savedCurrent}
+          onOpen={openSaved}
+          onSaved={(saved) => update({ saved: saved?.id ?? null }, { replace: true })}
+        />
+        {canAlert && (
+          <Link
+            className="alert-create-link"
+            to={`/alerts/new?${new URLSearchParams({ source: String(source.id), q: state.query, lang: state.language }).toString()}`}
+            title="Alert when this search finds too many (or too few) rows"
+          >
+            Create alert
+          </Link>
+        )}
+      </div>
       <QueryBar
         query={state.query}
         language={state.language}

@@ -1,21 +1,24 @@
 """How long the team's data is kept: the TTL of each source's tables, as ClickHouse reports it.
 
-Read-only (any role): changing retention is the server's `OTELHOUSE_TTL_*` settings for its own
-tables. A source whose connection cannot be reached gets an error of its own; the others still answer.
+Any role reads it (GET). Admins change the retention of the server's own tables (PUT), those of the
+default connection; teams' own ClickHouse connections are theirs to manage. A source whose connection
+cannot be reached gets an error of its own; the others still answer.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from otelhouse.app import netcheck
-from otelhouse.app.auth import Ctx, Viewer
+from otelhouse.app.auth import Admin, Ctx, Viewer
 from otelhouse.app.context import AppContext
 from otelhouse.app.schemas import Model
-from otelhouse.errors import DomainError, Unavailable
+from otelhouse.errors import BadRequest, DomainError, Forbidden, Unavailable
 from otelhouse.meta.connections import Connections, ConnectionSecret, SourceInfo, Sources
 from otelhouse.query.guard import Reader, search_settings
+from otelhouse.settings import parse_duration
+from otelhouse.store.client import StoreError
 from otelhouse.store.retention import TableTtl, table_ttls
 
 router = APIRouter(tags=["retention"])
@@ -109,3 +112,46 @@ async def retention(ctx: Ctx, caller: Viewer) -> list[SourceRetention]:
             )
         )
     return answer
+
+
+RETENTION_DURATION = "How long rows are kept, e.g. `30d`, `72h`, `2w` (s, m, h, d or w); omitted = unchanged."
+
+
+class RetentionChange(Model):
+    logs: str | None = Field(None, description=RETENTION_DURATION)
+    traces: str | None = Field(None, description=RETENTION_DURATION)
+    metrics: str | None = Field(None, description=RETENTION_DURATION + " Applies to every otel_metrics_* table.")
+    sessions: str | None = Field(None, description=RETENTION_DURATION)
+
+    @field_validator("logs", "traces", "metrics", "sessions")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    def seconds(self) -> dict[str, int]:
+        chosen = self.model_dump(exclude_none=True)
+        return {signal: parse_duration(text) for signal, text in chosen.items()}
+
+
+@router.put("/team/retention")
+async def change_retention(ctx: Ctx, caller: Admin, body: RetentionChange) -> list[TableRetention]:
+    """Change how long the server's own tables keep rows (`ALTER TABLE … MODIFY TTL`), and answer with
+    the TTL of every one of them. The data already stored is not rewritten. 409 when the server's
+    ClickHouse users may not ALTER (configure an admin user); 503 when it has no store. The tables hold
+    every team's rows, so only admins of the installation's first team may change them."""
+    if caller.team_id != await ctx.accounts.first_team_id():
+        raise Forbidden("the server's retention applies to every team: an admin of the first team changes it")
+    wanted = body.seconds()
+    if not wanted:
+        raise BadRequest('name at least one of logs, traces, metrics, sessions, e.g. {"logs": "30d"}')
+    store = ctx.store
+    if store is None:
+        raise Unavailable("this server has no ClickHouse store open")
+    try:
+        await store.set_retention(wanted)
+        tables = await store.retention()
+    except StoreError as exc:
+        raise Unavailable(_message(exc)) from None
+    return [TableRetention.of(one) for one in tables]
