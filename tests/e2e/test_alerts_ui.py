@@ -21,10 +21,10 @@ from opentelemetry._logs import SeverityNumber
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import _require_build
-from e2e.helpers import screenshot
+from e2e.helpers import register_first, screenshot, watch_problems
 from support.receiver import Receiver, http_receiver
 from support.sdk import resource
 from support.server import Server
@@ -84,22 +84,9 @@ def _row(page: Page, text: str) -> Locator:
 
 
 def test_alerts_from_search_and_dashboard(server: Server, receiver: Receiver, page: Page) -> None:
-    problems: list[str] = []
+    problems = watch_problems(page)
 
-    def on_console(message: ConsoleMessage) -> None:
-        # The refused email address is a 422 the test asks for; anything else is a bug.
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    page.goto(f"{server.api}/")
-    page.get_by_label("Name").fill("Ada Alerts")
-    page.get_by_label("Email").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Send your first data")).to_be_visible()
+    register_first(page, server, "Ada Alerts", ADMIN, PASSWORD)
 
     stop = threading.Event()
     sender = threading.Thread(target=_send_errors_until, args=(server, stop), daemon=True)

@@ -20,9 +20,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import register_first, screenshot, watch_problems
 from support.sdk import exporters, resource
 from support.server import Server
 
@@ -109,21 +109,9 @@ def _tiles(page: Page, server: Server, dashboard_id: int) -> dict[str, dict[str,
 
 
 def test_charts_dashboards_and_services(server: Server, page: Page) -> None:
-    problems: list[str] = []
+    problems = watch_problems(page)
 
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    page.goto(f"{server.api}/")
-    page.get_by_label("Name").fill("Chart Maker")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Send your first data")).to_be_visible()
+    register_first(page, server, "Chart Maker", EMAIL, PASSWORD)
 
     _send(server)
     _wait_for_rows(page, server, "Logs", sum(LOGS.values()))

@@ -14,9 +14,9 @@ from typing import Any
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordExportResult, SimpleLogRecordProcessor
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import nav, screenshot, search, watch_problems
 from support.sdk import exporters, resource
 from support.server import Server
 
@@ -44,26 +44,8 @@ def _send(server: Server, bodies: Sequence[str]) -> None:
         exporter.shutdown()
 
 
-def _nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
-
-
-def _search(page: Page, query: str) -> None:
-    box = page.get_by_label("Search query")
-    box.fill(query)
-    box.press("Enter")
-
-
 def test_first_run(server: Server, page: Page) -> None:
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        # A 400 the page asked for shows as "Failed to load resource"; anything else is a bug (CSP, React).
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = watch_problems(page)
 
     # An empty install asks for the first account, with the password rules as you type.
     page.goto(f"{server.api}/")
@@ -96,9 +78,9 @@ def test_first_run(server: Server, page: Page) -> None:
     hostile_token = f"evil{secrets.token_hex(6)}"
     _send(server, [f"payment {token} accepted", f"payment {token} settled", f"{hostile_token} {HOSTILE}", "noise"])
 
-    _nav(page, "Search")
+    nav(page, "Search")
     expect(page.get_by_label("Source")).to_be_visible()
-    _search(page, token)
+    search(page, token)
     rows = page.locator("table.results tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text(token)
@@ -111,7 +93,7 @@ def test_first_run(server: Server, page: Page) -> None:
     expect(page.get_by_label("Search query")).to_have_value(token)
     expect(page.locator("table.results tbody tr")).to_have_count(2)
 
-    _search(page, hostile_token)
+    search(page, hostile_token)
     cell = page.locator("table.results tbody td", has_text=hostile_token)
     expect(cell).to_have_count(1)
     expect(cell).to_contain_text(HOSTILE)
@@ -120,16 +102,16 @@ def test_first_run(server: Server, page: Page) -> None:
     screenshot(page, "04-search-html-as-text")
 
     # Nothing matches: the empty state. A query the server refuses: its message under the box.
-    _search(page, f"nothing{secrets.token_hex(6)}")
+    search(page, f"nothing{secrets.token_hex(6)}")
     expect(page.get_by_text("Nothing matches")).to_be_visible()
-    _search(page, 'body:"unclosed')
+    search(page, 'body:"unclosed')
     error = page.locator("#query-error")
     expect(error).to_be_visible()
     assert error.inner_text().strip() != ""
     expect(page.get_by_label("Search query")).to_have_attribute("aria-invalid", "true")
     screenshot(page, "05-query-error")
 
-    _nav(page, "Dashboards")
+    nav(page, "Dashboards")
     expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
 
     # Log out: the login page; logging in again lands on Search.

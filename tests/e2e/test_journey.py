@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import nav, register_first, screenshot, search, watch_problems
 from support.sdk import exporters, resource
 from support.server import Server
 
@@ -69,33 +69,11 @@ def _send(server: Server) -> str:
     return trace_id
 
 
-def _nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
-
-
-def _search(page: Page, query: str) -> None:
-    box = page.get_by_label("Search query")
-    box.fill(query)
-    box.press("Enter")
-
-
 def test_a_first_day_with_otelhouse(server: Server, page: Page) -> None:
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = watch_problems(page)
 
     # Register; the first page after is the ingestion key, ready to paste.
-    page.goto(f"{server.api}/")
-    page.get_by_label("Name").fill("Jo Journey")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Send your first data")).to_be_visible()
+    register_first(page, server, "Jo Journey", EMAIL, PASSWORD)
     page.get_by_role("button", name="Show key").click()
     expect(page.get_by_test_id("ingestion-key")).to_have_text(server.key)
 
@@ -109,10 +87,10 @@ def test_a_first_day_with_otelhouse(server: Server, page: Page) -> None:
     trace_id = _send(server)
 
     # Find the logs by the token, then the failing one by an attribute.
-    _search(page, TOKEN)
+    search(page, TOKEN)
     rows = page.locator("table.results tbody tr")
     expect(rows).to_have_count(2)
-    _search(page, f'{TOKEN} customer.tier:"gold"')
+    search(page, f'{TOKEN} customer.tier:"gold"')
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("pricing failed")
     screenshot(page, "journey-01-search")
@@ -133,7 +111,7 @@ def test_a_first_day_with_otelhouse(server: Server, page: Page) -> None:
     screenshot(page, "journey-03-trace")
 
     # A chart of log counts by service, saved to a new dashboard.
-    _nav(page, "Charts")
+    nav(page, "Charts")
     page.get_by_label("Group by").fill("ServiceName")
     page.get_by_label("Group by").press("Enter")
     legend = page.get_by_test_id("explorer-chart").get_by_role("list", name="Legend")
@@ -152,19 +130,19 @@ def test_a_first_day_with_otelhouse(server: Server, page: Page) -> None:
     expect(tile.get_by_role("button", name="storefront")).to_be_visible()
     screenshot(page, "journey-05-dashboard")
 
-    _nav(page, "Services")
+    nav(page, "Services")
     expect(page.get_by_role("link", name="storefront")).to_be_visible()
     screenshot(page, "journey-06-services")
 
     # Invite a colleague: the link is shown once.
-    _nav(page, "Team settings")
+    nav(page, "Team settings")
     page.get_by_role("tab", name="Invitations").click()
     page.get_by_role("button", name="Create invitation").click()
     link = page.get_by_test_id("invitation-link").inner_text()
     assert link.startswith(f"{server.api}/join/ohi_")
     screenshot(page, "journey-07-invitation")
 
-    _nav(page, "Alerts")
+    nav(page, "Alerts")
     expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
     screenshot(page, "journey-08-alerts")
 

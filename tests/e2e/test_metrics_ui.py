@@ -15,9 +15,9 @@ from typing import Any
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricExportResult, MetricsData
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import register_first, screenshot, watch_problems
 from support.sdk import exporters, resource
 from support.server import Server
 
@@ -103,21 +103,9 @@ def _wait_for_metrics(page: Page, server: Server) -> None:
 
 
 def test_metric_charts_in_the_explorer_and_on_a_dashboard(server: Server, page: Page) -> None:
-    problems: list[str] = []
+    problems = watch_problems(page)
 
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    page.goto(f"{server.api}/")
-    page.get_by_label("Name").fill("Metric Maker")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Send your first data")).to_be_visible()
+    register_first(page, server, "Metric Maker", EMAIL, PASSWORD)
     _send(server)
     _wait_for_metrics(page, server)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 import httpx
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import register_first, screenshot, watch_problems
 from support.server import Server
 
 ADMIN = "admin@example.com"
@@ -37,22 +37,9 @@ def _row(page: Page, text: str, status: str | None = None) -> Locator:
 
 
 def test_team_settings_alerts_and_preferences(server: Server, page: Page) -> None:
-    problems: list[str] = []
+    problems = watch_problems(page)
 
-    def on_console(message: ConsoleMessage) -> None:
-        # Refusals the test asks for (the last admin's 409) show as "Failed to load resource"; anything else is a bug.
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    page.goto(f"{server.api}/")
-    page.get_by_label("Name").fill("Ada Admin")
-    page.get_by_label("Email").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Send your first data")).to_be_visible()
+    register_first(page, server, "Ada Admin", ADMIN, PASSWORD)
 
     # --- members ------------------------------------------------------------------------------------
     _nav(page, "Team settings")

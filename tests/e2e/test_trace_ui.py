@@ -21,9 +21,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.helpers import screenshot
+from e2e.helpers import screenshot, watch_problems
 from support.sdk import exporters, resource
 from support.server import Server
 
@@ -188,14 +188,7 @@ def _open_trace(server: Server, page: Page, trace_id: str, span_count: int = len
 
 
 def test_trace_page_and_panels(server: Server, page: Page) -> None:
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = watch_problems(page)
 
     _register(server, page)
     made = _Trace()
