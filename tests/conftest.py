@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from support.api import ApiHarness, running_api
+from support.postgres import PG_USER as _PG_USER
+from support.postgres import free_port as _free_port
+from support.postgres import pg_bin as _pg_bin
+from support.postgres import pg_workdir as _pg_workdir
+from support.postgres import run_pg as _run_pg
 from support.seed import Seeded, seed
 
 # --- postgres_url: a real, throwaway PostgreSQL server for tests marked `postgres` ---------------------
@@ -24,57 +25,6 @@ from support.seed import Seeded, seed
 # the PostgreSQL path went untested.
 
 _PG_DATABASE = "otelhouse_test"
-_PG_USER = "postgres"
-
-
-def _pg_bin() -> Path:
-    configured = os.environ.get("PG_BIN")
-    if configured:
-        candidates = [Path(configured)]
-    else:
-        found = Path("/usr/lib/postgresql").glob("*/bin")
-        candidates = sorted(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
-    for candidate in candidates:
-        if all((candidate / tool).is_file() for tool in ("initdb", "pg_ctl", "createdb")):
-            return candidate
-    where = f"PG_BIN={configured}" if configured else "/usr/lib/postgresql/*/bin"
-    pytest.fail(
-        f"PostgreSQL server binaries (initdb, pg_ctl, createdb) not found in {where}: install the "
-        "`postgresql` package or set PG_BIN to the folder holding them (`make test` does)",
-        pytrace=False,
-    )
-
-
-def _as_pg_user(args: list[str]) -> list[str]:
-    return ["runuser", "-u", _PG_USER, "--", *args] if os.geteuid() == 0 else args
-
-
-def _run_pg(args: list[str], log: Path | None = None) -> None:
-    result = subprocess.run(_as_pg_user(args), capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0:
-        server_log = log.read_text(errors="replace") if log is not None and log.exists() else ""
-        pytest.fail(
-            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}{server_log}",
-            pytrace=False,
-        )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pg_workdir() -> Path:
-    if os.geteuid() != 0:
-        return Path(tempfile.mkdtemp(prefix="otelhouse-pg-"))
-    # /tmp, not $TMPDIR: the `postgres` user must be able to reach the folder.
-    workdir = Path(tempfile.mkdtemp(prefix="otelhouse-pg-", dir="/tmp"))
-    try:
-        shutil.chown(workdir, user=_PG_USER, group=_PG_USER)
-    except LookupError:
-        pytest.fail("running as root needs the `postgres` system user (from Debian's postgresql package)")
-    return workdir
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ from support.api import PASSWORD
 from support.certs import Certs, Pair, TlsProxy, make_certs
 from support.fake_clickhouse import FakeClickHouse
 from support.otlp import PROTOBUF, encode, headers, logs_request
+from support.postgres import as_pg_user, free_port, pg_bin, pg_workdir, run_pg
 from support.sdk import make_logs, make_metrics, make_spans
 from support.server import Server
 
@@ -301,11 +302,9 @@ def test_startup_refuses_an_unreadable_key_file(tmp_path: Path, certs: Certs) ->
 def tls_postgres(certs: Certs) -> Iterator[str]:
     """`postgresql://` URL (no sslmode) of a PostgreSQL server that takes TLS connections only, with the
     test CA's server certificate."""
-    from conftest import _as_pg_user, _free_port, _pg_bin, _pg_workdir, _run_pg
-
-    bin_dir, workdir = _pg_bin(), _pg_workdir()
-    data, log, port = workdir / "data", workdir / "server.log", _free_port()
-    _run_pg([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--locale=C", "-E", "UTF8"])
+    bin_dir, workdir = pg_bin(), pg_workdir()
+    data, log, port = workdir / "data", workdir / "server.log", free_port()
+    run_pg([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--locale=C", "-E", "UTF8"])
     (data / "pg_hba.conf").write_text(
         "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n"
     )
@@ -316,17 +315,17 @@ def tls_postgres(certs: Certs) -> Iterator[str]:
         for name in ("pg_hba.conf", "server.crt", "server.key"):
             shutil.chown(data / name, user="postgres", group="postgres")
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off"
-    _run_pg([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", options, "start"], log)
+    run_pg([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", options, "start"], log)
     try:
         subprocess.run(
-            _as_pg_user([str(bin_dir / "createdb"), "-h", str(workdir), "-p", str(port), "-U", "postgres", "meta"]),
+            as_pg_user([str(bin_dir / "createdb"), "-h", str(workdir), "-p", str(port), "-U", "postgres", "meta"]),
             check=True,
             capture_output=True,
             timeout=60,
         )
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/meta"
     finally:
-        _run_pg([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+        run_pg([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
         shutil.rmtree(workdir, ignore_errors=True)
 
 
