@@ -450,16 +450,20 @@ def select(node: Node, kind: str) -> list[Any]:
 # --- the seeded store -----------------------------------------------------------------------------
 
 
+async def source_model(store: Store, database: str, kind: str, **expressions: Any) -> SourceModel:
+    """The default source of a kind over the seeded store, its schema read as the app reads it;
+    `expressions` replace some of its column expressions."""
+    for index, (name, source_kind, table, columns) in enumerate(DEFAULT_SOURCES):
+        if source_kind == kind:
+            described = await store.read(f"DESCRIBE TABLE `{database}`.`{table}`")
+            schema = {str(row[0]): str(row[1]) for row in described.rows}
+            return SourceModel(index + 1, name, kind, 1, database, table, dict(columns) | expressions, schema)
+    raise AssertionError(f"no default {kind} source")
+
+
 async def source_models(store: Store, database: str) -> dict[str, SourceModel]:
     """The default Logs and Traces sources over the seeded store, by kind ("log", "trace")."""
-    models = {}
-    for index, (name, kind, table, columns) in enumerate(DEFAULT_SOURCES):
-        if kind not in ("log", "trace"):
-            continue
-        described = await store.read(f"DESCRIBE TABLE `{database}`.`{table}`")
-        schema = {str(row[0]): str(row[1]) for row in described.rows}
-        models[kind] = SourceModel(index + 1, name, kind, 1, database, table, dict(columns), schema)
-    return models
+    return {kind: await source_model(store, database, kind) for kind in ("log", "trace")}
 
 
 async def run(store: Store, source: SourceModel, where: str, params: Params) -> list[Any]:

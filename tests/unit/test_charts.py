@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from otelhouse.errors import BadQuery, BadRequest
-from otelhouse.meta.defaults import DEFAULT_SOURCES
 from otelhouse.query.charts import ChartQuery, Series, bucket_seconds, chart_json, chart_series
 from otelhouse.query.model import SourceModel, TimeRange
 from support import seed
+from support.reference import source_model
 from support.seed import Seeded
 
 SETTINGS: dict[str, Any] = {"readonly": 1, "max_execution_time": 30}
@@ -22,12 +22,7 @@ RANGE = TimeRange(seed.RANGE_START, seed.RANGE_END)
 
 
 async def _source(seeded: Seeded, kind: str) -> SourceModel:
-    for index, (name, source_kind, table, columns) in enumerate(DEFAULT_SOURCES):
-        if source_kind == kind:
-            described = await seeded.store.read(f"DESCRIBE TABLE `{seeded.database}`.`{table}`")
-            schema = {str(row[0]): str(row[1]) for row in described.rows}
-            return SourceModel(index + 1, name, kind, 1, seeded.database, table, dict(columns), schema)
-    raise AssertionError(kind)
+    return await source_model(seeded.store, seeded.database, kind)
 
 
 async def _chart(seeded: Seeded, *series: Series, kind: str = "log", **options: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from otelhouse.errors import BadRequest
-from otelhouse.meta.defaults import DEFAULT_SOURCES
 from otelhouse.query.metrics import (
     MetricQuery,
     exponential_quantile,
@@ -26,6 +25,7 @@ from otelhouse.query.metrics import (
 )
 from otelhouse.query.model import SourceModel, TimeRange
 from support import seed
+from support.reference import source_model
 from support.seed import Seeded
 
 SETTINGS: dict[str, Any] = {"readonly": 1, "max_execution_time": 30}
@@ -34,12 +34,7 @@ SERVICES = ("api", "payments")
 
 
 async def _metrics_source(seeded: Seeded) -> SourceModel:
-    for index, (name, kind, table, columns) in enumerate(DEFAULT_SOURCES):
-        if kind == "metric":
-            described = await seeded.store.read(f"DESCRIBE TABLE `{seeded.database}`.`{table}`")
-            schema = {str(row[0]): str(row[1]) for row in described.rows}
-            return SourceModel(index + 1, name, kind, 1, seeded.database, table, dict(columns), schema)
-    raise AssertionError("no metric source")
+    return await source_model(seeded.store, seeded.database, "metric")
 
 
 async def _series(seeded: Seeded, metric: str, kind: str, aggregation: str, **options: Any) -> dict[str, Any]:

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from otelhouse.errors import BadQuery, BadRequest, NotFound
-from otelhouse.meta.defaults import DEFAULT_SOURCES
 from otelhouse.query import search
 from otelhouse.query.model import Params, SourceModel, TimeRange
 from otelhouse.query.time import bucket_seconds, bucket_starts, from_ns, parse_since, resolve_range, to_ns
 from otelhouse.settings import Settings
 from support import reference, seed
+from support.reference import source_model
 from support.seed import Seeded
 
 RANGE = TimeRange(seed.RANGE_START, seed.RANGE_END)
@@ -26,12 +26,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 async def _source(seeded: Seeded, kind: str = "log", **expressions: Any) -> SourceModel:
-    for index, (name, source_kind, table, columns) in enumerate(DEFAULT_SOURCES):
-        if source_kind == kind:
-            described = await seeded.store.read(f"DESCRIBE TABLE `{seeded.database}`.`{table}`")
-            schema = {str(row[0]): str(row[1]) for row in described.rows}
-            return SourceModel(index + 1, name, kind, 1, seeded.database, table, dict(columns) | expressions, schema)
-    raise AssertionError(kind)
+    return await source_model(seeded.store, seeded.database, kind, **expressions)
 
 
 def _runner(seeded: Seeded, tmp_path: Path) -> search.Runner:

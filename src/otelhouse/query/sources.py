@@ -22,7 +22,7 @@ async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[So
         cached = (info, connection)
         ctx.source_cache.put((team_id, source_id), cached)
     info, connection = cached
-    reader = await _reader_for(ctx, connection)
+    reader = await reader_for(ctx, connection)
     try:
         shape = await ctx.schema_cache.describe(
             reader, search_settings(ctx.settings), (info.connection_id, info.database, info.table)
@@ -45,7 +45,7 @@ async def load_source(ctx: AppContext, team_id: int, source_id: int) -> tuple[So
     return model, reader
 
 
-async def _reader_for(ctx: AppContext, connection: ConnectionSecret) -> Reader:
+async def reader_for(ctx: AppContext, connection: ConnectionSecret) -> Reader:
     """The server's store for the default connection (empty URL); else the connection's own client,
     made once and reused until its URL or credentials change (`store/readers.py`)."""
     if connection.url == "":

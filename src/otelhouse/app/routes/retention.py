@@ -10,13 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field, field_validator
 
-from otelhouse.app import netcheck
 from otelhouse.app.auth import Admin, Ctx, Viewer
-from otelhouse.app.context import AppContext
 from otelhouse.app.schemas import Model
 from otelhouse.errors import BadRequest, DomainError, Forbidden, Unavailable
-from otelhouse.meta.connections import Connections, ConnectionSecret, SourceInfo, Sources
-from otelhouse.query.guard import Reader, search_settings
+from otelhouse.meta.connections import Connections, SourceInfo, Sources
+from otelhouse.query.guard import search_settings
+from otelhouse.query.sources import reader_for
 from otelhouse.settings import parse_duration
 from otelhouse.store.client import StoreError
 from otelhouse.store.retention import TableTtl, table_ttls
@@ -66,18 +65,6 @@ def _tables(info: SourceInfo) -> list[str]:
     return [info.table]
 
 
-async def _reader(ctx: AppContext, connection: ConnectionSecret) -> Reader:
-    if connection.url == "":
-        if ctx.store is None:
-            raise Unavailable("this server has no ClickHouse store open")
-        return ctx.store
-
-    async def check(url: str) -> None:
-        await netcheck.check_url(ctx.settings, url)
-
-    return await ctx.remote_readers.reader(ctx.settings, connection, check)
-
-
 def _message(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.message
@@ -96,7 +83,7 @@ async def retention(ctx: Ctx, caller: Viewer) -> list[SourceRetention]:
         tables: list[TableRetention] = []
         error = None
         try:
-            reader = await _reader(ctx, await connections.credentials(caller.team_id, info.connection_id))
+            reader = await reader_for(ctx, await connections.credentials(caller.team_id, info.connection_id))
             found = await table_ttls(reader, settings, info.database, _tables(info))
             tables = [TableRetention.of(one) for one in found]
         except Exception as exc:  # a driver or network error: this source's answer says so, the rest go on
